@@ -1,0 +1,242 @@
+/*
+ * libmman internals: the registry of mappings, the errno and protection
+ * translations, and the thin layer over the Win32 calls. One header, as
+ * every file in lib/ shares it.
+ *
+ * The model. A mapping the user sees is a run of fragments: page ranges
+ * [start, end) with one protection each, kept in an address-ordered tree.
+ * Every fragment points at the view that backs it:
+ *
+ *   anonymous view  one VirtualAlloc reservation, committed where mapped;
+ *   file view       one MapViewOfFile view over the part of the mapping
+ *                   that lies inside the file, then a gap to the next
+ *                   64 KiB boundary that nobody can allocate, then a
+ *                   reserved no-access tail up to the end of the mapping
+ *                   (the pages past end of file).
+ *
+ * A view owns the address range [base, base + span). Pages of that range
+ * not covered by a fragment are dead (unmapped): decommitted or made
+ * inaccessible. The view is released when its last fragment goes.
+ */
+#ifndef MMAN_INTERNAL_H
+#define MMAN_INTERNAL_H
+
+#include <windows.h>
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sys/mman.h"
+
+/* mprotect's own symbol (see <sys/mman.h>); mprotect_alias.c adds the
+ * plain name for programs built without the header or with MSVC. */
+MMAN_API int mman__mprotect(void *addr, size_t len, int prot);
+
+/* ---- set-up (init.c) ---- */
+
+/* Page size and allocation granularity, read from the system once. */
+extern size_t mman__page_size;
+extern size_t mman__granularity;
+
+/* Runs the one-time set-up; every public entry point calls it first. */
+void mman__init(void);
+
+#define MMAN_ROUND_DOWN(x, a) ((x) & ~((uintptr_t)(a)-1))
+#define MMAN_ROUND_UP(x, a) (((x) + ((uintptr_t)(a)-1)) & ~((uintptr_t)(a)-1))
+
+/* ---- errors (errno.c) ---- */
+
+/* The one translation from a Win32 error code to an errno value. */
+int mman__errno_from_win32(DWORD error);
+
+/* Exit helpers: set errno and return the failure value of the caller. */
+int mman__fail(int error);
+void *mman__fail_ptr(int error);
+int mman__fail_win32(DWORD error);
+void *mman__fail_win32_ptr(DWORD error);
+
+/* ---- protections (prot.c) ---- */
+
+#define MMAN_PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
+
+/* PROT_* to PAGE_*; copy_on_write selects the WRITECOPY forms. */
+DWORD mman__page_protection(int prot, int copy_on_write);
+
+/* ---- the thin Win32 layer (win32.c) ----
+ * Every Win32 call that can fail goes through here, so that a test build
+ * (MMAN_TESTING) can make any one of them fail on demand. Each returns
+ * nonzero / non-NULL on success and leaves GetLastError set on failure. */
+
+HANDLE mman__create_section(HANDLE file, DWORD protect, uint64_t size);
+void *mman__map_view(HANDLE section, DWORD access, uint64_t offset,
+                     size_t size, void *at);
+BOOL mman__unmap_view(void *base);
+void *mman__reserve(void *at, size_t size);
+void *mman__allocate(void *at, size_t size, DWORD protect);
+BOOL mman__commit(void *at, size_t size, DWORD protect);
+BOOL mman__decommit(void *at, size_t size);
+BOOL mman__release(void *base);
+BOOL mman__protect(void *at, size_t size, DWORD protect);
+BOOL mman__query(const void *at, MEMORY_BASIC_INFORMATION *info);
+BOOL mman__flush_view(void *at, size_t size);
+BOOL mman__flush_file(HANDLE file);
+BOOL mman__file_size(HANDLE file, uint64_t *size);
+BOOL mman__duplicate(HANDLE handle, HANDLE *copy);
+BOOL mman__reopen(HANDLE handle, DWORD access, HANDLE *copy);
+BOOL mman__close(HANDLE handle);
+
+#ifdef MMAN_TESTING
+/* Fail the count-th next call of the named wrapper with error. */
+void mman__inject_failure(const char *call, unsigned count, DWORD error);
+#endif
+
+/* ---- files behind descriptors (fd.c) ---- */
+
+struct mman_file {
+    HANDLE handle;    /* the descriptor's own handle: not ours to close */
+    uint64_t size;    /* current end of file */
+    int readable;     /* the descriptor may read */
+    int writable;     /* the descriptor may write */
+};
+
+/* Whether fd is an open descriptor. */
+int mman__fd_is_open(int fd);
+
+/* Resolves fd to a regular file; 0, or an errno value. */
+int mman__file_from_fd(int fd, struct mman_file *file);
+
+/* ---- the registry (registry.c) ---- */
+
+/* An address range [start, end) in an AVL tree ordered by start; ranges
+ * in one tree never overlap. */
+struct mman_node {
+    char *start, *end;
+    struct mman_node *left, *right;
+    int height;
+};
+
+enum mman_view_kind { MMAN_VIEW_ANONYMOUS, MMAN_VIEW_FILE };
+
+struct mman_view {
+    struct mman_node node; /* the address range the view owns */
+    enum mman_view_kind kind;
+    size_t fragments;   /* live fragments on this view */
+    int shared;         /* MAP_SHARED */
+    int noreserve;      /* anonymous, committed on first touch */
+    /* file views only */
+    HANDLE file;        /* our own handle on the file, or NULL */
+    HANDLE section;     /* NULL while no byte of the file is mapped */
+    size_t mapped;      /* bytes from start backed by the file view */
+    char *tail;         /* reserved no-access tail, or NULL */
+    uint64_t offset;    /* file offset of start, a multiple of 64 KiB */
+    DWORD section_protect; /* PAGE_* the section is made with */
+    DWORD view_access;  /* FILE_MAP_* the view was made with */
+    int max_prot;       /* the most the pages may be given */
+};
+
+struct mman_fragment {
+    struct mman_node node; /* page-aligned, start < end */
+    int prot;
+    struct mman_view *view;
+};
+
+#define MMAN_VIEW(n) ((struct mman_view *)(n))
+#define MMAN_FRAGMENT(n) ((struct mman_fragment *)(n))
+
+/* The one lock over the registry and every view. */
+void mman__lock(void);
+void mman__unlock(void);
+
+/* The fragment holding addr, or NULL. */
+struct mman_fragment *mman__find(const void *addr);
+/* The first fragment that ends after addr, or NULL. */
+struct mman_fragment *mman__first_ending_after(const void *addr);
+/* The fragment after f in address order, or NULL. */
+struct mman_fragment *mman__next(const struct mman_fragment *f);
+/* The view that owns addr, or NULL. */
+struct mman_view *mman__view_at(const void *addr);
+/* The first view that ends after addr, or NULL. */
+struct mman_view *mman__view_ending_after(const void *addr);
+
+/* New fragment over [start, end) of view; NULL if out of memory. */
+struct mman_fragment *mman__insert(char *start, char *end, int prot,
+                                   struct mman_view *view);
+/* Removes f from the tree and frees it. */
+void mman__remove(struct mman_fragment *f);
+/* Splits f at addr (inside it): f keeps the low part; returns the high
+ * part, or NULL if out of memory (f unchanged). */
+struct mman_fragment *mman__split(struct mman_fragment *f, char *addr);
+
+/* A new view of kind owning [start, start + span), registered; NULL if
+ * out of memory. */
+struct mman_view *mman__view_new(enum mman_view_kind kind, char *start,
+                                 size_t span);
+/* Unregisters a view with no fragments left and frees it. */
+void mman__view_forget(struct mman_view *view);
+
+/* Number of fragments / views in the registry (tests, benchmarks). */
+size_t mman__fragment_count(void);
+size_t mman__view_count(void);
+
+/* ---- views (view.c) ---- */
+
+/* Gives back every Win32 resource of a view, unregisters and frees it. */
+void mman__view_destroy(struct mman_view *view);
+
+/* Where the bytes backed by the file view end (page-rounded). */
+char *mman__view_mapped_end(const struct mman_view *view);
+
+/* Applies prot to [start, end) of view, as far as pages exist there. */
+int mman__view_protect(struct mman_view *view, char *start, char *end,
+                       int prot);
+
+/* Makes [start, end) of view dead; the fragment bookkeeping is the
+ * caller's. 0 or an errno value. */
+int mman__view_kill_pages(struct mman_view *view, char *start, char *end);
+
+/* ---- mapping (map_anonymous.c, map_file.c, place.c) ---- */
+
+/* What mmap asks for, checked and rounded. */
+struct mman_request {
+    char *fixed;       /* MAP_FIXED address, or NULL */
+    void *hint;        /* addr without MAP_FIXED */
+    size_t len;        /* whole pages */
+    int prot;
+    int shared;        /* MAP_SHARED, else MAP_PRIVATE */
+    int noreserve;     /* MAP_NORESERVE */
+};
+
+/* Each returns the mapping's address, or MAP_FAILED with errno set. */
+void *mman__map_anonymous(const struct mman_request *req);
+void *mman__map_file(const struct mman_request *req, int fd, uint64_t off);
+
+/* MAP_FIXED: can [low, end) be given to a new mapping of [start, end),
+ * with every mapping there replaced? 0, or an errno value; nothing is
+ * changed. */
+int mman__fixed_check(char *low, char *start, char *end);
+
+/* ---- ranges (range.c) ---- */
+
+/* Whether every page of [start, end) is in some fragment. */
+int mman__range_mapped(char *start, char *end);
+
+/* Checks addr/len of a range call: 0 with *start and *end set, or an
+ * errno value (EINVAL for an unaligned addr, ENOMEM for wrap-around). */
+int mman__range_from(void *addr, size_t len, char **start, char **end);
+
+/* ---- unmapping (munmap.c) ---- */
+
+/* Removes every mapping in [start, end), registry locked. 0 or errno. */
+int mman__unmap_locked(char *start, char *end);
+
+/* ---- faults (fault.c) ---- */
+
+/* Installs the handler that brings growing files and MAP_NORESERVE pages
+ * in on first touch. */
+void mman__install_fault_handler(void);
+
+/* Remaps a file view after its file grew; registry locked. 0 or errno. */
+int mman__view_grow(struct mman_view *view);
+
+#endif /* MMAN_INTERNAL_H */

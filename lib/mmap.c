@@ -1,0 +1,44 @@
+/* mmap and mmap64: check the arguments in the order Linux does, then
+ * hand over to the anonymous or the file path. */
+#include "internal.h"
+
+void *mmap64(void *addr, size_t len, int prot, int flags, int fd,
+             MMAN_OFF64_T off)
+{
+    struct mman_request req;
+    int type = flags & MAP_TYPE;
+
+    mman__init();
+    if ((uint64_t)off % mman__page_size)
+        return mman__fail_ptr(EINVAL);
+    if (!(flags & MAP_ANONYMOUS) && !mman__fd_is_open(fd))
+        return mman__fail_ptr(EBADF);
+    /* POSIX says exactly one of MAP_SHARED and MAP_PRIVATE; other
+     * unknown bits are ignored, as Linux does. */
+    if (len == 0 || (type != MAP_SHARED && type != MAP_PRIVATE))
+        return mman__fail_ptr(EINVAL);
+    if ((flags & MAP_FIXED) && (uintptr_t)addr % mman__page_size)
+        return mman__fail_ptr(EINVAL);
+    if (len > SIZE_MAX - mman__page_size)
+        return mman__fail_ptr(ENOMEM);
+    req.len = MMAN_ROUND_UP(len, mman__page_size);
+    req.fixed = (flags & MAP_FIXED) ? addr : NULL;
+    req.hint = (flags & MAP_FIXED) ? NULL : addr;
+    if (req.fixed && (uintptr_t)req.fixed > UINTPTR_MAX - req.len)
+        return mman__fail_ptr(ENOMEM);
+    req.prot = prot & MMAN_PROT_ALL;
+    req.shared = type == MAP_SHARED;
+    req.noreserve = (flags & MAP_NORESERVE) != 0;
+    if (flags & MAP_ANONYMOUS)
+        return mman__map_anonymous(&req);
+    /* POSIX says off + len past the largest offset is EOVERFLOW; a
+     * negative off is past it too. */
+    if (off < 0 || (uint64_t)off > (uint64_t)INT64_MAX - req.len)
+        return mman__fail_ptr(EOVERFLOW);
+    return mman__map_file(&req, fd, (uint64_t)off);
+}
+
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+    return mmap64(addr, len, prot, flags, fd, off);
+}

@@ -1,0 +1,76 @@
+#include "internal.h"
+
+#include <stdlib.h>
+
+/* Splits the fragments at the edges of [start, end) so that each one is
+ * wholly inside or outside it. 0 or ENOMEM. */
+static int split_edges(char *start, char *end)
+{
+    struct mman_fragment *f = mman__find(start);
+
+    if (f && f->node.start < start && !mman__split(f, start))
+        return ENOMEM;
+    f = mman__find(end - 1);
+    if (f && f->node.end > end && !mman__split(f, end))
+        return ENOMEM;
+    return 0;
+}
+
+/* POSIX says mprotect changes any page range of a mapping; Windows
+ * changes protection only within one view per call, so each fragment
+ * gets its own call. Views are made with the most access the
+ * descriptor allows, so raising protection later works as on Linux. */
+int mman__mprotect(void *addr, size_t len, int prot)
+{
+    struct mman_fragment *f;
+    char *start, *end;
+    int *old = NULL, n = 0, i, err;
+
+    mman__init();
+    err = mman__range_from(addr, len, &start, &end);
+    if (err)
+        return mman__fail(err);
+    if (prot & ~MMAN_PROT_ALL)
+        return mman__fail(EINVAL);
+    if (start == end)
+        return 0;
+    mman__lock();
+    if (!mman__range_mapped(start, end)) {
+        err = ENOMEM;
+        goto out;
+    }
+    for (f = mman__find(start); f && f->node.start < end; f = mman__next(f))
+        if ((prot & ~f->view->max_prot) &&
+            f->view->kind == MMAN_VIEW_FILE) {
+            err = EACCES;
+            goto out;
+        }
+    err = split_edges(start, end);
+    for (f = mman__find(start); !err && f && f->node.start < end;
+         f = mman__next(f))
+        n++;
+    old = err ? NULL : malloc(sizeof *old * (size_t)n);
+    if (!err && !old)
+        err = ENOMEM;
+    i = 0;
+    for (f = mman__find(start); !err && f && f->node.start < end;
+         f = mman__next(f)) {
+        err = mman__view_protect(f->view, f->node.start, f->node.end, prot);
+        if (!err) {
+            old[i++] = f->prot;
+            f->prot = prot;
+        }
+    }
+    if (err && old) {
+        /* Put back what was changed. */
+        n = i;
+        for (f = mman__find(start), i = 0; i < n; f = mman__next(f), i++) {
+            mman__view_protect(f->view, f->node.start, f->node.end, old[i]);
+            f->prot = old[i];
+        }
+    }
+out:
+    mman__unlock();
+    free(old);
+    return err ? mman__fail(err) : 0;
+}

@@ -1,0 +1,30 @@
+/* What the range calls (mprotect, msync, mlock, madvise) share. */
+#include "internal.h"
+
+int mman__range_from(void *addr, size_t len, char **start, char **end)
+{
+    uintptr_t s = (uintptr_t)addr;
+    size_t rounded;
+
+    if (s % mman__page_size)
+        return EINVAL;
+    rounded = MMAN_ROUND_UP(len, mman__page_size);
+    if (rounded < len || s + rounded < s)
+        return ENOMEM;
+    *start = (char *)s;
+    *end = (char *)(s + rounded);
+    return 0;
+}
+
+int mman__range_mapped(char *start, char *end)
+{
+    struct mman_fragment *f = mman__first_ending_after(start);
+    char *p = start;
+
+    for (; p < end; f = mman__next(f)) {
+        if (!f || f->node.start > p)
+            return 0;
+        p = f->node.end;
+    }
+    return 1;
+}

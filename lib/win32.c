@@ -1,0 +1,153 @@
+/* The thin layer over every Win32 call that can fail. A test build
+ * (MMAN_TESTING) can make any one of them fail on demand, so the tests
+ * can walk every call site's failure path. */
+#include "internal.h"
+
+#include <string.h>
+
+#ifdef MMAN_TESTING
+static const char *inject_call;
+static unsigned inject_countdown;
+static DWORD inject_error;
+
+void mman__inject_failure(const char *call, unsigned count, DWORD error)
+{
+    inject_call = call;
+    inject_countdown = count;
+    inject_error = error;
+}
+
+static int inject(const char *call)
+{
+    if (!inject_call || strcmp(call, inject_call) != 0)
+        return 0;
+    if (--inject_countdown > 0)
+        return 0;
+    inject_call = NULL;
+    SetLastError(inject_error);
+    return 1;
+}
+#define MMAN_INJECT(call, failed)                                        \
+    do {                                                                 \
+        if (inject(call))                                                \
+            return failed;                                               \
+    } while (0)
+#else
+#define MMAN_INJECT(call, failed) ((void)0)
+#endif
+
+HANDLE mman__create_section(HANDLE file, DWORD protect, uint64_t size)
+{
+    MMAN_INJECT("CreateFileMapping", NULL);
+    return CreateFileMappingW(file, NULL, protect, (DWORD)(size >> 32),
+                              (DWORD)size, NULL);
+}
+
+void *mman__map_view(HANDLE section, DWORD access, uint64_t offset,
+                     size_t size, void *at)
+{
+    MMAN_INJECT("MapViewOfFileEx", NULL);
+    return MapViewOfFileEx(section, access, (DWORD)(offset >> 32),
+                           (DWORD)offset, size, at);
+}
+
+BOOL mman__unmap_view(void *base)
+{
+    MMAN_INJECT("UnmapViewOfFile", FALSE);
+    return UnmapViewOfFile(base);
+}
+
+void *mman__reserve(void *at, size_t size)
+{
+    MMAN_INJECT("VirtualAlloc(MEM_RESERVE)", NULL);
+    return VirtualAlloc(at, size, MEM_RESERVE, PAGE_NOACCESS);
+}
+
+void *mman__allocate(void *at, size_t size, DWORD protect)
+{
+    MMAN_INJECT("VirtualAlloc(MEM_RESERVE|MEM_COMMIT)", NULL);
+    return VirtualAlloc(at, size, MEM_RESERVE | MEM_COMMIT, protect);
+}
+
+BOOL mman__commit(void *at, size_t size, DWORD protect)
+{
+    MMAN_INJECT("VirtualAlloc(MEM_COMMIT)", FALSE);
+    return VirtualAlloc(at, size, MEM_COMMIT, protect) != NULL;
+}
+
+BOOL mman__decommit(void *at, size_t size)
+{
+    MMAN_INJECT("VirtualFree(MEM_DECOMMIT)", FALSE);
+    return VirtualFree(at, size, MEM_DECOMMIT);
+}
+
+BOOL mman__release(void *base)
+{
+    MMAN_INJECT("VirtualFree(MEM_RELEASE)", FALSE);
+    return VirtualFree(base, 0, MEM_RELEASE);
+}
+
+BOOL mman__protect(void *at, size_t size, DWORD protect)
+{
+    DWORD old;
+
+    MMAN_INJECT("VirtualProtect", FALSE);
+    return VirtualProtect(at, size, protect, &old);
+}
+
+BOOL mman__query(const void *at, MEMORY_BASIC_INFORMATION *info)
+{
+    MMAN_INJECT("VirtualQuery", FALSE);
+    return VirtualQuery(at, info, sizeof *info) == sizeof *info;
+}
+
+BOOL mman__flush_view(void *at, size_t size)
+{
+    MMAN_INJECT("FlushViewOfFile", FALSE);
+    return FlushViewOfFile(at, size);
+}
+
+BOOL mman__flush_file(HANDLE file)
+{
+    MMAN_INJECT("FlushFileBuffers", FALSE);
+    return FlushFileBuffers(file);
+}
+
+BOOL mman__file_size(HANDLE file, uint64_t *size)
+{
+    LARGE_INTEGER li;
+
+    MMAN_INJECT("GetFileSizeEx", FALSE);
+    if (!GetFileSizeEx(file, &li))
+        return FALSE;
+    *size = (uint64_t)li.QuadPart;
+    return TRUE;
+}
+
+BOOL mman__duplicate(HANDLE handle, HANDLE *copy)
+{
+    HANDLE self = GetCurrentProcess();
+
+    MMAN_INJECT("DuplicateHandle", FALSE);
+    return DuplicateHandle(self, handle, self, copy, 0, FALSE,
+                           DUPLICATE_SAME_ACCESS);
+}
+
+BOOL mman__reopen(HANDLE handle, DWORD access, HANDLE *copy)
+{
+    HANDLE h;
+
+    MMAN_INJECT("ReOpenFile", FALSE);
+    h = ReOpenFile(handle, access,
+                   FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, 0);
+    if (h == INVALID_HANDLE_VALUE)
+        return FALSE;
+    *copy = h;
+    return TRUE;
+}
+
+BOOL mman__close(HANDLE handle)
+{
+    MMAN_INJECT("CloseHandle", FALSE);
+    return CloseHandle(handle);
+}

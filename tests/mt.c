@@ -1,0 +1,437 @@
+/* Test helpers: see mt.h. */
+#define _GNU_SOURCE 1
+#include "mt.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifdef _WIN32
+#include <windows.h>
+#include <direct.h>
+#include <process.h>
+#else
+#include <setjmp.h>
+#include <spawn.h>
+#include <sys/wait.h>
+extern char **environ;
+#endif
+
+/* ---- faults ---- */
+
+#ifdef _WIN32
+/* No sigsetjmp on Windows: the probes are two tiny functions with no
+ * stack frame, and a vectored handler that sees a fault inside one
+ * resumes at a landing that returns 1. */
+#define MT_STR2(x) #x
+#define MT_STR(x) MT_STR2(x)
+#define MT_SYM(name) MT_STR(__USER_LABEL_PREFIX__) #name
+int mt_probe_read(const volatile void *p);
+int mt_probe_write(volatile void *p);
+extern char mt_probe_begin[], mt_probe_end[], mt_probe_landing[];
+#if defined(__x86_64__)
+__asm__(".text\n"
+        ".globl " MT_SYM(mt_probe_begin) "\n" MT_SYM(mt_probe_begin) ":\n"
+        ".globl " MT_SYM(mt_probe_read) "\n" MT_SYM(mt_probe_read) ":\n"
+        "  movzbl (%rcx), %eax\n"
+        "  xorl %eax, %eax\n"
+        "  ret\n"
+        ".globl " MT_SYM(mt_probe_write) "\n" MT_SYM(mt_probe_write) ":\n"
+        "  movb (%rcx), %al\n"
+        "  movb %al, (%rcx)\n"
+        "  xorl %eax, %eax\n"
+        "  ret\n"
+        ".globl " MT_SYM(mt_probe_end) "\n" MT_SYM(mt_probe_end) ":\n"
+        ".globl " MT_SYM(mt_probe_landing) "\n" MT_SYM(mt_probe_landing) ":\n"
+        "  movl $1, %eax\n"
+        "  ret\n");
+#define MT_PC(ctx) ((ctx)->Rip)
+#elif defined(__i386__)
+__asm__(".text\n"
+        ".globl " MT_SYM(mt_probe_begin) "\n" MT_SYM(mt_probe_begin) ":\n"
+        ".globl " MT_SYM(mt_probe_read) "\n" MT_SYM(mt_probe_read) ":\n"
+        "  movl 4(%esp), %ecx\n"
+        "  movzbl (%ecx), %eax\n"
+        "  xorl %eax, %eax\n"
+        "  ret\n"
+        ".globl " MT_SYM(mt_probe_write) "\n" MT_SYM(mt_probe_write) ":\n"
+        "  movl 4(%esp), %ecx\n"
+        "  movb (%ecx), %al\n"
+        "  movb %al, (%ecx)\n"
+        "  xorl %eax, %eax\n"
+        "  ret\n"
+        ".globl " MT_SYM(mt_probe_end) "\n" MT_SYM(mt_probe_end) ":\n"
+        ".globl " MT_SYM(mt_probe_landing) "\n" MT_SYM(mt_probe_landing) ":\n"
+        "  movl $1, %eax\n"
+        "  ret\n");
+#define MT_PC(ctx) ((ctx)->Eip)
+#else
+#error "mt.c: no fault probe for this CPU"
+#endif
+
+static LONG CALLBACK probe_handler(EXCEPTION_POINTERS *ep)
+{
+    uintptr_t pc = (uintptr_t)MT_PC(ep->ContextRecord);
+
+    if (ep->ExceptionRecord->ExceptionCode == EXCEPTION_ACCESS_VIOLATION &&
+        pc >= (uintptr_t)mt_probe_begin && pc < (uintptr_t)mt_probe_end) {
+        MT_PC(ep->ContextRecord) = (uintptr_t)mt_probe_landing;
+        return EXCEPTION_CONTINUE_EXECUTION;
+    }
+    return EXCEPTION_CONTINUE_SEARCH;
+}
+
+static void probe_setup(void)
+{
+    static volatile LONG done;
+
+    /* Last in line, so that the library's own handler sees faults
+     * first (MAP_NORESERVE, growing files). */
+    if (!InterlockedExchange(&done, 1))
+        AddVectoredExceptionHandler(0, probe_handler);
+}
+
+int mt_read_faults(const volatile void *p)
+{
+    probe_setup();
+    return mt_probe_read(p);
+}
+
+int mt_write_faults(volatile void *p)
+{
+    probe_setup();
+    return mt_probe_write(p);
+}
+#else
+static __thread sigjmp_buf *volatile probe_jump;
+
+static void probe_signal(int sig)
+{
+    if (probe_jump)
+        siglongjmp(*probe_jump, 1);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static int probe(volatile unsigned char *p, int write)
+{
+    sigjmp_buf here;
+    struct sigaction sa;
+    volatile int faulted = 0;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = probe_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, NULL);
+    sigaction(SIGBUS, &sa, NULL);
+    if (sigsetjmp(here, 1)) {
+        faulted = 1;
+    } else {
+        probe_jump = &here;
+        if (write) {
+            unsigned char c = *p;
+            *p = c;
+        } else {
+            (void)*p;
+        }
+    }
+    probe_jump = NULL;
+    return faulted;
+}
+
+int mt_read_faults(const volatile void *p)
+{
+    return probe((volatile unsigned char *)p, 0);
+}
+
+int mt_write_faults(volatile void *p)
+{
+    return probe((volatile unsigned char *)p, 1);
+}
+#endif
+
+size_t mt_page(void)
+{
+#ifdef _WIN32
+    SYSTEM_INFO info;
+
+    GetSystemInfo(&info);
+    return info.dwPageSize;
+#else
+    return (size_t)sysconf(_SC_PAGESIZE);
+#endif
+}
+
+/* ---- temporary files ---- */
+
+static char tmpdir[512];
+static char **paths;
+static size_t npaths;
+
+static void cleanup(void)
+{
+    size_t i;
+
+    for (i = 0; i < npaths; i++) {
+        unlink(paths[i]);
+        free(paths[i]);
+    }
+    free(paths);
+    if (tmpdir[0])
+        rmdir(tmpdir);
+}
+
+static const char *dir(void)
+{
+    if (tmpdir[0])
+        return tmpdir;
+#ifdef _WIN32
+    {
+        char base[MAX_PATH];
+        static unsigned n;
+
+        GetTempPathA(sizeof base, base);
+        do {
+            snprintf(tmpdir, sizeof tmpdir, "%smt-%lu-%u", base,
+                     (unsigned long)GetCurrentProcessId(), n++);
+        } while (_mkdir(tmpdir) != 0);
+    }
+#else
+    strcpy(tmpdir, "/tmp/mt-XXXXXX");
+    if (!mkdtemp(tmpdir)) {
+        perror("mkdtemp");
+        exit(99);
+    }
+#endif
+    atexit(cleanup);
+    return tmpdir;
+}
+
+const char *mt_path(const char *name)
+{
+    char buf[1024], **more;
+
+    snprintf(buf, sizeof buf, "%s/%s", dir(), name);
+    for (size_t i = 0; i < npaths; i++)
+        if (strcmp(paths[i], buf) == 0)
+            return paths[i];
+    more = realloc(paths, (npaths + 1) * sizeof *paths);
+    if (!more)
+        abort();
+    paths = more;
+    paths[npaths] = strdup(buf);
+    return paths[npaths++];
+}
+
+unsigned char mt_pattern(uint64_t off, unsigned seed)
+{
+    uint64_t x = off * 2654435761u + seed * 40503u + (off >> 12);
+
+    return (unsigned char)(x ^ (x >> 8) ^ (x >> 16));
+}
+
+int mt_make_file(const char *path, size_t size, unsigned seed)
+{
+    unsigned char buf[8192];
+    size_t done = 0, n, i;
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+
+    if (fd < 0)
+        return -1;
+    while (done < size) {
+        n = size - done < sizeof buf ? size - done : sizeof buf;
+        for (i = 0; i < n; i++)
+            buf[i] = mt_pattern(done + i, seed);
+        if (write(fd, buf, n) != (ssize_t)n) {
+            close(fd);
+            return -1;
+        }
+        done += n;
+    }
+    return fd;
+}
+
+int mt_is_pattern(const void *p, size_t len, uint64_t off, unsigned seed)
+{
+    const unsigned char *c = p;
+    size_t i;
+
+    for (i = 0; i < len; i++)
+        if (c[i] != mt_pattern(off + i, seed))
+            return 0;
+    return 1;
+}
+
+long long mt_file_size(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+ssize_t mt_pread(int fd, void *buf, size_t len, long long off)
+{
+#ifdef _WIN32
+    if (_lseeki64(fd, off, SEEK_SET) != off)
+        return -1;
+#else
+    if (lseek(fd, (off_t)off, SEEK_SET) != (off_t)off)
+        return -1;
+#endif
+    return read(fd, buf, len);
+}
+
+ssize_t mt_pwrite(int fd, const void *buf, size_t len, long long off)
+{
+#ifdef _WIN32
+    if (_lseeki64(fd, off, SEEK_SET) != off)
+        return -1;
+#else
+    if (lseek(fd, (off_t)off, SEEK_SET) != (off_t)off)
+        return -1;
+#endif
+    return write(fd, buf, len);
+}
+
+uint32_t mt_file_hash(const char *path)
+{
+    unsigned char buf[8192];
+    uint32_t h = 2166136261u;
+    ssize_t n, i;
+    int fd = open(path, O_RDONLY);
+
+    if (fd < 0)
+        return 0;
+    while ((n = read(fd, buf, sizeof buf)) > 0)
+        for (i = 0; i < n; i++)
+            h = (h ^ buf[i]) * 16777619u;
+    close(fd);
+    return h;
+}
+
+/* ---- children ---- */
+
+struct child {
+    const char *name;
+    mt_child_fn fn;
+};
+static struct child children[16];
+static int nchildren;
+static char self[1024];
+
+void mt_child(const char *name, mt_child_fn fn)
+{
+    children[nchildren].name = name;
+    children[nchildren++].fn = fn;
+}
+
+static intptr_t start(const char *name, va_list ap, int wait)
+{
+    const char *argv[8];
+    int argc = 0;
+    const char *a;
+
+    argv[argc++] = self;
+    argv[argc++] = "--child";
+    argv[argc++] = name;
+    while (argc < 7 && (a = va_arg(ap, const char *)) != NULL)
+        argv[argc++] = a;
+    argv[argc] = NULL;
+    fflush(NULL);
+#ifdef _WIN32
+    return _spawnv(wait ? _P_WAIT : _P_NOWAIT, self,
+                   (const char *const *)argv);
+#else
+    {
+        pid_t pid;
+        int status;
+
+        if (posix_spawn(&pid, self, NULL, NULL, (char *const *)argv,
+                        environ) != 0)
+            return -1;
+        if (!wait)
+            return pid;
+        if (waitpid(pid, &status, 0) != pid)
+            return -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+    }
+#endif
+}
+
+int mt_run_child(const char *name, ...)
+{
+    va_list ap;
+    intptr_t r;
+
+    va_start(ap, name);
+    r = start(name, ap, 1);
+    va_end(ap);
+    return (int)r;
+}
+
+intptr_t mt_start_child(const char *name, ...)
+{
+    va_list ap;
+    intptr_t r;
+
+    va_start(ap, name);
+    r = start(name, ap, 0);
+    va_end(ap);
+    return r;
+}
+
+int mt_wait(intptr_t child)
+{
+#ifdef _WIN32
+    int status;
+
+    if (_cwait(&status, child, 0) == -1)
+        return -1;
+    return status;
+#else
+    int status;
+
+    if (waitpid((pid_t)child, &status, 0) != (pid_t)child)
+        return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+#endif
+}
+
+/* ---- main ---- */
+
+int mt_main(int argc, char **argv, Suite *suite)
+{
+    SRunner *runner;
+    int failed, i;
+
+#ifdef _WIN32
+    GetModuleFileNameA(NULL, self, sizeof self);
+#else
+    {
+        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+
+        self[n > 0 ? n : 0] = '\0';
+    }
+#endif
+    if (argc >= 3 && strcmp(argv[1], "--child") == 0) {
+        for (i = 0; i < nchildren; i++)
+            if (strcmp(children[i].name, argv[2]) == 0)
+                return children[i].fn(argc - 3, argv + 3);
+        fprintf(stderr, "no child named %s\n", argv[2]);
+        return 99;
+    }
+    runner = srunner_create(suite);
+    /* The same on both sides: every test runs in this process (Windows
+     * has no fork), so faults are caught by the probes above. */
+    srunner_set_fork_status(runner, CK_NOFORK);
+    srunner_run_all(runner, CK_VERBOSE);
+    failed = srunner_ntests_failed(runner);
+    srunner_free(runner);
+    return failed ? 1 : 0;
+}
