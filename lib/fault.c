@@ -20,23 +20,84 @@ static int protection_allows(DWORD protect, int need)
     return protect != PAGE_NOACCESS && protect != 0;
 }
 
-/* A private page the program wrote: it must survive a remap. */
+/* A private page that must survive a remap. */
 struct saved_page {
     char *at;
     void *copy;
 };
 
-/* POSIX says a mapping reaches pages the file grows into later; a
- * Windows view never grows. So the view is mapped again, larger, at the
- * same place, its tail shrunk; private pages already written are copied
- * across. */
-int mman__view_grow(struct mman_view *v)
+struct saved {
+    struct saved_page *pages;
+    size_t n;
+};
+
+static int save_page(struct saved *s, char *at)
 {
-    char *base = v->node.start, *end = v->node.end, *p, *tail_at;
-    size_t span = (size_t)(end - base), mapped, nsaved = 0, i;
-    struct saved_page *saved = NULL;
+    struct saved_page *more = realloc(s->pages, (s->n + 1) * sizeof *more);
+
+    if (!more)
+        return 0;
+    s->pages = more;
+    s->pages[s->n].at = at;
+    s->pages[s->n].copy = malloc(mman__page_size);
+    if (!s->pages[s->n].copy)
+        return 0;
+    memcpy(s->pages[s->n++].copy, at, mman__page_size);
+    return 1;
+}
+
+static void drop_saved(struct saved *s, int restore)
+{
+    size_t i;
+
+    for (i = 0; i < s->n; i++) {
+        if (restore)
+            memcpy(s->pages[i].at, s->pages[i].copy, mman__page_size);
+        free(s->pages[i].copy);
+    }
+    free(s->pages);
+}
+
+/* POSIX leaves it unspecified whether a private mapping sees later
+ * changes to its file, but a page the program wrote must keep what it
+ * wrote. Windows shows a page not yet copied as WRITECOPY; any other
+ * live page may hold private data (a copied page whose protection was
+ * lowered looks like any other), so it is kept. */
+static int save_private(struct mman_view *v, struct saved *s)
+{
+    char *mapped_end = mman__view_mapped_end(v), *p, *e;
     struct mman_fragment *f;
     MEMORY_BASIC_INFORMATION info;
+    DWORD kind;
+
+    for (f = mman__first_ending_after(v->node.start);
+         f && f->node.start < mapped_end; f = mman__next(f)) {
+        e = f->node.end < mapped_end ? f->node.end : mapped_end;
+        for (p = f->node.start; p < e; p += mman__page_size) {
+            if (!mman__query(p, &info))
+                return 0;
+            kind = info.Protect & 0xff;
+            if (kind == PAGE_WRITECOPY || kind == PAGE_EXECUTE_WRITECOPY)
+                continue;
+            if ((kind == PAGE_NOACCESS || kind == PAGE_EXECUTE) &&
+                !mman__protect(p, mman__page_size, PAGE_READONLY))
+                return 0;
+            if (!save_page(s, p))
+                return 0;
+        }
+    }
+    return 1;
+}
+
+/* POSIX says a mapping reaches pages the file grows into later; a
+ * Windows view never grows. So the view is mapped again, larger, at the
+ * same place, its tail shrunk; private pages are copied across. */
+int mman__view_grow(struct mman_view *v)
+{
+    char *base = v->node.start, *end = v->node.end, *tail_at;
+    size_t span = (size_t)(end - base), mapped;
+    struct saved saved = {NULL, 0};
+    struct mman_fragment *f;
     HANDLE section;
     uint64_t size;
 
@@ -49,28 +110,8 @@ int mman__view_grow(struct mman_view *v)
     if (MMAN_ROUND_UP(mapped, mman__page_size) <=
         MMAN_ROUND_UP(v->mapped, mman__page_size))
         return 0;
-    if (!v->shared) {
-        for (p = base; p < mman__view_mapped_end(v); p += info.RegionSize) {
-            if (!mman__query(p, &info))
-                break;
-            if ((info.Protect & 0xff) != PAGE_READWRITE &&
-                (info.Protect & 0xff) != PAGE_EXECUTE_READWRITE)
-                continue;
-            for (i = 0; i < info.RegionSize; i += mman__page_size) {
-                struct saved_page *more =
-                    realloc(saved, (nsaved + 1) * sizeof *saved);
-
-                if (!more)
-                    goto fail;
-                saved = more;
-                saved[nsaved].at = p + i;
-                saved[nsaved].copy = malloc(mman__page_size);
-                if (!saved[nsaved].copy)
-                    goto fail;
-                memcpy(saved[nsaved++].copy, p + i, mman__page_size);
-            }
-        }
-    }
+    if (!v->shared && v->mapped && !save_private(v, &saved))
+        goto fail;
     section = mman__create_section(v->file, v->section_protect, 0);
     if (!section)
         goto fail;
@@ -95,11 +136,7 @@ int mman__view_grow(struct mman_view *v)
     tail_at = base + MMAN_ROUND_UP(mapped, mman__granularity);
     v->tail = tail_at < end ? mman__reserve(tail_at, (size_t)(end - tail_at))
                             : NULL;
-    for (i = 0; i < nsaved; i++) {
-        memcpy(saved[i].at, saved[i].copy, mman__page_size);
-        free(saved[i].copy);
-    }
-    free(saved);
+    drop_saved(&saved, 1);
     /* Dead pages stay dead; live ones take their fragment's protection. */
     mman__protect(base, (size_t)(mman__view_mapped_end(v) - base),
                   PAGE_NOACCESS);
@@ -108,9 +145,7 @@ int mman__view_grow(struct mman_view *v)
         mman__view_protect(v, f->node.start, f->node.end, f->prot);
     return 0;
 fail:
-    for (i = 0; i < nsaved; i++)
-        free(saved[i].copy);
-    free(saved);
+    drop_saved(&saved, 0);
     return ENOMEM;
 }
 

@@ -54,13 +54,14 @@ int mman__file_from_fd(int fd, struct mman_file *file)
     if (os == -1 || os == -2)
         return EBADF;
     file->handle = (HANDLE)os;
-    /* POSIX says a descriptor that is not a regular file gives ENODEV;
-     * pipes, consoles and devices are not FILE_TYPE_DISK. */
-    if (GetFileType(file->handle) != FILE_TYPE_DISK)
-        return ENODEV;
     access = granted_access(file->handle);
     file->readable = (access & FILE_READ_DATA) != 0;
     file->writable = (access & FILE_WRITE_DATA) != 0;
+    /* POSIX says a descriptor that is not a regular file gives ENODEV;
+     * pipes, consoles and devices are not FILE_TYPE_DISK. The caller
+     * checks the access first, as Linux does. */
+    if (GetFileType(file->handle) != FILE_TYPE_DISK)
+        return ENODEV;
     if (!mman__file_size(file->handle, &file->size))
         return mman__errno_from_win32(GetLastError());
     return 0;

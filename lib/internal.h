@@ -212,9 +212,14 @@ void *mman__map_anonymous(const struct mman_request *req);
 void *mman__map_file(const struct mman_request *req, int fd, uint64_t off);
 
 /* MAP_FIXED: can [low, end) be given to a new mapping of [start, end),
- * with every mapping there replaced? 0, or an errno value; nothing is
- * changed. */
-int mman__fixed_check(char *low, char *start, char *end);
+ * with every mapping there replaced? With carve, anonymous reservations
+ * that hold nothing outside [start, end) may be cut around it. 0, or an
+ * errno value; nothing is changed. */
+int mman__fixed_check(char *low, char *start, char *end, int carve);
+
+/* Cuts the anonymous reservations that mman__fixed_check let through
+ * out of [low, high), a 64 KiB-aligned range. 0 or an errno value. */
+int mman__fixed_carve(char *low, char *high, char *start, char *end);
 
 /* ---- ranges (range.c) ---- */
 

@@ -2,13 +2,20 @@
 #include "internal.h"
 
 /* A new reservation, committed unless MAP_NORESERVE. */
+/* Whether pages of this request are committed now, or only reserved:
+ * MAP_NORESERVE pages on first touch, PROT_NONE pages when mprotect
+ * opens them (a PROT_NONE reservation costs no memory, as on Linux). */
+static int commit_now(const struct mman_request *req)
+{
+    return !req->noreserve && req->prot != PROT_NONE;
+}
+
+/* A new reservation, committed if the request wants it now. */
 static char *allocate(char *at, size_t len, const struct mman_request *req)
 {
-    DWORD protect = mman__page_protection(req->prot, 0);
-
-    if (req->noreserve)
+    if (!commit_now(req))
         return mman__reserve(at, len);
-    return mman__allocate(at, len, protect);
+    return mman__allocate(at, len, mman__page_protection(req->prot, 0));
 }
 
 /* POSIX says MAP_FIXED replaces what was there. Inside one of our
@@ -23,7 +30,7 @@ static void *fixed_in_view(struct mman_view *view,
     view->fragments++; /* keep the view alive through the unmap */
     err = mman__unmap_locked(start, end);
     view->fragments--;
-    if (!err && !req->noreserve &&
+    if (!err && commit_now(req) &&
         !mman__commit(start, req->len, mman__page_protection(req->prot, 0)))
         err = mman__errno_from_win32(GetLastError());
     if (!err && !mman__insert(start, end, req->prot, view))
@@ -56,7 +63,7 @@ static void *place(char *low, size_t span, char *start,
         return mman__fail_win32_ptr(GetLastError());
     if (!start)
         start = base;
-    if (head && !req->noreserve &&
+    if (head && commit_now(req) &&
         !mman__commit(start, (size_t)(base + span - start),
                       mman__page_protection(req->prot, 0)))
         err = mman__errno_from_win32(GetLastError());
@@ -98,7 +105,7 @@ void *mman__map_anonymous(const struct mman_request *req)
         return result;
     }
     low = (char *)MMAN_ROUND_DOWN((uintptr_t)req->fixed, mman__granularity);
-    err = mman__fixed_check(low, req->fixed, end);
+    err = mman__fixed_check(low, req->fixed, end, 0);
     if (!err)
         err = mman__unmap_locked(req->fixed, end);
     result = err ? mman__fail_ptr(err)

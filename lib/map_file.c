@@ -139,7 +139,7 @@ static void *map_locked(const struct mman_request *req,
         if ((uintptr_t)req->fixed % mman__granularity != delta)
             return mman__fail_ptr(EINVAL);
         low = req->fixed - delta;
-        err = mman__fixed_check(low, req->fixed, req->fixed + req->len);
+        err = mman__fixed_check(low, req->fixed, req->fixed + req->len, 1);
         if (err)
             return mman__fail_ptr(err);
     }
@@ -156,7 +156,13 @@ static void *map_locked(const struct mman_request *req,
         return mman__fail_win32_ptr(error);
     }
     if (req->fixed) {
-        err = mman__unmap_locked(req->fixed, req->fixed + req->len);
+        err = mman__fixed_carve(
+            low,
+            (char *)MMAN_ROUND_UP((uintptr_t)(req->fixed + req->len),
+                                  mman__granularity),
+            req->fixed, req->fixed + req->len);
+        if (!err)
+            err = mman__unmap_locked(req->fixed, req->fixed + req->len);
         if (err) {
             undo(&v);
             return mman__fail_ptr(err);
@@ -209,13 +215,16 @@ void *mman__map_file(const struct mman_request *req, int fd, uint64_t off)
     void *result;
     int err = mman__file_from_fd(fd, &file);
 
-    if (err)
+    if (err && err != ENODEV)
         return mman__fail_ptr(err);
     /* POSIX: the descriptor must be open for reading, and for writing
-     * too when a shared mapping may write. */
+     * too when a shared mapping may write. Linux checks this before the
+     * type of file (ENODEV). */
     if (!file.readable || (req->shared && (req->prot & PROT_WRITE) &&
                            !file.writable))
         return mman__fail_ptr(EACCES);
+    if (err)
+        return mman__fail_ptr(err);
     mman__lock();
     result = map_locked(req, &file, off);
     mman__unlock();

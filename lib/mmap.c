@@ -2,8 +2,10 @@
  * hand over to the anonymous or the file path. */
 #include "internal.h"
 
-void *mmap64(void *addr, size_t len, int prot, int flags, int fd,
-             MMAN_OFF64_T off)
+/* max_off is the largest offset of the caller's off_t: POSIX says an
+ * off + len past it is EOVERFLOW. */
+static void *map(void *addr, size_t len, int prot, int flags, int fd,
+                 int64_t off, int64_t max_off)
 {
     struct mman_request req;
     int type = flags & MAP_TYPE;
@@ -13,32 +15,45 @@ void *mmap64(void *addr, size_t len, int prot, int flags, int fd,
         return mman__fail_ptr(EINVAL);
     if (!(flags & MAP_ANONYMOUS) && !mman__fd_is_open(fd))
         return mman__fail_ptr(EBADF);
-    /* POSIX says exactly one of MAP_SHARED and MAP_PRIVATE; other
-     * unknown bits are ignored, as Linux does. */
-    if (len == 0 || (type != MAP_SHARED && type != MAP_PRIVATE))
-        return mman__fail_ptr(EINVAL);
-    if ((flags & MAP_FIXED) && (uintptr_t)addr % mman__page_size)
+    if (len == 0)
         return mman__fail_ptr(EINVAL);
     if (len > SIZE_MAX - mman__page_size)
         return mman__fail_ptr(ENOMEM);
     req.len = MMAN_ROUND_UP(len, mman__page_size);
+    if (flags & MAP_FIXED) {
+        if ((uintptr_t)addr > UINTPTR_MAX - req.len)
+            return mman__fail_ptr(ENOMEM);
+        if ((uintptr_t)addr % mman__page_size)
+            return mman__fail_ptr(EINVAL);
+    }
+    /* a negative off is past the largest offset too */
+    if (!(flags & MAP_ANONYMOUS) &&
+        (off < 0 || req.len > (uint64_t)max_off ||
+         (uint64_t)off > (uint64_t)max_off - req.len))
+        return mman__fail_ptr(EOVERFLOW);
+    /* POSIX says exactly one of MAP_SHARED and MAP_PRIVATE; other
+     * unknown bits are ignored, as Linux does. */
+    if (type != MAP_SHARED && type != MAP_PRIVATE)
+        return mman__fail_ptr(EINVAL);
     req.fixed = (flags & MAP_FIXED) ? addr : NULL;
     req.hint = (flags & MAP_FIXED) ? NULL : addr;
-    if (req.fixed && (uintptr_t)req.fixed > UINTPTR_MAX - req.len)
-        return mman__fail_ptr(ENOMEM);
     req.prot = prot & MMAN_PROT_ALL;
     req.shared = type == MAP_SHARED;
     req.noreserve = (flags & MAP_NORESERVE) != 0;
     if (flags & MAP_ANONYMOUS)
         return mman__map_anonymous(&req);
-    /* POSIX says off + len past the largest offset is EOVERFLOW; a
-     * negative off is past it too. */
-    if (off < 0 || (uint64_t)off > (uint64_t)INT64_MAX - req.len)
-        return mman__fail_ptr(EOVERFLOW);
     return mman__map_file(&req, fd, (uint64_t)off);
+}
+
+void *mmap64(void *addr, size_t len, int prot, int flags, int fd,
+             MMAN_OFF64_T off)
+{
+    return map(addr, len, prot, flags, fd, off, INT64_MAX);
 }
 
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-    return mmap64(addr, len, prot, flags, fd, off);
+    int64_t max_off = sizeof(off_t) < 8 ? INT32_MAX : INT64_MAX;
+
+    return map(addr, len, prot, flags, fd, off, max_off);
 }

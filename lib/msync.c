@@ -28,7 +28,10 @@ static int sync_fragment(struct mman_fragment *f, int flags,
     char *mapped_end = mman__view_mapped_end(v);
     int err;
 
-    if (v->kind != MMAN_VIEW_FILE || !v->shared)
+    /* Read-only views have nothing to write back (and FlushFileBuffers
+     * needs a writable handle). */
+    if (v->kind != MMAN_VIEW_FILE || !v->shared ||
+        !(v->view_access & FILE_MAP_WRITE))
         return 0;
     if (e > mapped_end)
         e = mapped_end;

@@ -18,12 +18,16 @@ static int clip_to_mapped(const struct mman_view *view, char **start,
     return *start < *end;
 }
 
-/* MAP_NORESERVE memory is committed page by page as it is touched, and
- * VirtualProtect refuses reserved pages: protect the committed runs. */
-static int protect_committed(char *start, char *end, DWORD protect)
+/* Anonymous pages may be only reserved (MAP_NORESERVE until touched,
+ * PROT_NONE until opened), and VirtualProtect refuses reserved pages:
+ * protect the committed runs, and commit reserved ones that prot opens
+ * unless they wait for their first touch. */
+static int protect_runs(char *start, char *end, DWORD protect,
+                        int commit_reserved)
 {
     MEMORY_BASIC_INFORMATION info;
     char *p = start, *run_end;
+    size_t len;
 
     while (p < end) {
         if (!mman__query(p, &info))
@@ -31,8 +35,11 @@ static int protect_committed(char *start, char *end, DWORD protect)
         run_end = (char *)info.BaseAddress + info.RegionSize;
         if (run_end > end)
             run_end = end;
-        if (info.State == MEM_COMMIT &&
-            !mman__protect(p, (size_t)(run_end - p), protect))
+        len = (size_t)(run_end - p);
+        if (info.State == MEM_COMMIT && !mman__protect(p, len, protect))
+            return mman__errno_from_win32(GetLastError());
+        if (info.State == MEM_RESERVE && commit_reserved &&
+            !mman__commit(p, len, protect))
             return mman__errno_from_win32(GetLastError());
         p = run_end;
     }
@@ -46,13 +53,17 @@ int mman__view_protect(struct mman_view *view, char *start, char *end,
 
     if (view->kind == MMAN_VIEW_ANONYMOUS) {
         protect = mman__page_protection(prot, 0);
-        if (view->noreserve)
-            return protect_committed(start, end, protect);
-    } else {
-        if (!clip_to_mapped(view, &start, &end))
+        /* the usual case, all committed, takes one call */
+        if (mman__protect(start, (size_t)(end - start), protect))
             return 0;
-        protect = mman__page_protection(prot, !view->shared);
+        if (GetLastError() != ERROR_INVALID_ADDRESS)
+            return mman__errno_from_win32(GetLastError());
+        return protect_runs(start, end, protect,
+                            !view->noreserve && prot != PROT_NONE);
     }
+    if (!clip_to_mapped(view, &start, &end))
+        return 0;
+    protect = mman__page_protection(prot, !view->shared);
     if (!mman__protect(start, (size_t)(end - start), protect))
         return mman__errno_from_win32(GetLastError());
     return 0;

@@ -270,9 +270,15 @@ int mt_is_pattern(const void *p, size_t len, uint64_t off, unsigned seed)
 
 long long mt_file_size(const char *path)
 {
+#ifdef _WIN32
+    struct _stati64 st;
+
+    return _stati64(path, &st) == 0 ? (long long)st.st_size : -1;
+#else
     struct stat st;
 
     return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+#endif
 }
 
 ssize_t mt_pread(int fd, void *buf, size_t len, long long off)
@@ -331,28 +337,30 @@ void mt_child(const char *name, mt_child_fn fn)
     children[nchildren++].fn = fn;
 }
 
-static intptr_t start(const char *name, va_list ap, int wait)
+/* Starts program with fixed arguments first, then those in ap. */
+static intptr_t start(const char *program, const char *const *fixed,
+                      va_list ap, int wait)
 {
-    const char *argv[8];
+    const char *argv[10];
     int argc = 0;
     const char *a;
 
-    argv[argc++] = self;
-    argv[argc++] = "--child";
-    argv[argc++] = name;
-    while (argc < 7 && (a = va_arg(ap, const char *)) != NULL)
+    argv[argc++] = program;
+    while (*fixed)
+        argv[argc++] = *fixed++;
+    while (argc < 9 && (a = va_arg(ap, const char *)) != NULL)
         argv[argc++] = a;
     argv[argc] = NULL;
     fflush(NULL);
 #ifdef _WIN32
-    return _spawnv(wait ? _P_WAIT : _P_NOWAIT, self,
+    return _spawnv(wait ? _P_WAIT : _P_NOWAIT, program,
                    (const char *const *)argv);
 #else
     {
         pid_t pid;
         int status;
 
-        if (posix_spawn(&pid, self, NULL, NULL, (char *const *)argv,
+        if (posix_spawn(&pid, program, NULL, NULL, (char *const *)argv,
                         environ) != 0)
             return -1;
         if (!wait)
@@ -364,13 +372,52 @@ static intptr_t start(const char *name, va_list ap, int wait)
 #endif
 }
 
+const char *mt_built_program(const char *rel)
+{
+    static char path[1200];
+    char top[1024];
+    char *slash;
+    int up;
+
+    strcpy(top, self);
+    for (up = 0; up < 2; up++) {
+        slash = strrchr(top, '/');
+#ifdef _WIN32
+        if (!slash || (strrchr(top, '\\') && strrchr(top, '\\') > slash))
+            slash = strrchr(top, '\\');
+#endif
+        if (slash)
+            *slash = '\0';
+    }
+#ifdef _WIN32
+    snprintf(path, sizeof path, "%s/%s.exe", top, rel);
+#else
+    snprintf(path, sizeof path, "%s/%s", top, rel);
+#endif
+    return path;
+}
+
+int mt_run_program(const char *program, ...)
+{
+    static const char *const none[] = {NULL};
+    va_list ap;
+    intptr_t r;
+
+    va_start(ap, program);
+    r = start(program, none, ap, 1);
+    va_end(ap);
+    return (int)r;
+}
+
 int mt_run_child(const char *name, ...)
 {
     va_list ap;
     intptr_t r;
 
+    const char *fixed[] = {"--child", name, NULL};
+
     va_start(ap, name);
-    r = start(name, ap, 1);
+    r = start(self, fixed, ap, 1);
     va_end(ap);
     return (int)r;
 }
@@ -380,8 +427,10 @@ intptr_t mt_start_child(const char *name, ...)
     va_list ap;
     intptr_t r;
 
+    const char *fixed[] = {"--child", name, NULL};
+
     va_start(ap, name);
-    r = start(name, ap, 0);
+    r = start(self, fixed, ap, 0);
     va_end(ap);
     return r;
 }
@@ -418,6 +467,10 @@ int mt_main(int argc, char **argv, Suite *suite)
 
         self[n > 0 ? n : 0] = '\0';
     }
+#endif
+#ifdef _WIN32
+    /* POSIX has no text mode: read() and write() move bytes unchanged. */
+    _fmode = _O_BINARY;
 #endif
     if (argc >= 3 && strcmp(argv[1], "--child") == 0) {
         for (i = 0; i < nchildren; i++)

@@ -25,6 +25,13 @@ int mt_run_child(const char *name, ...);
 intptr_t mt_start_child(const char *name, ...);
 int mt_wait(intptr_t child);
 
+/* A program built in this tree, named from the top build directory
+ * ("examples/mmcp"; ".exe" is added on Windows). */
+const char *mt_built_program(const char *rel);
+/* Runs program with arguments (NULL-terminated) and waits; its exit
+ * status, or -1 if it could not be started. */
+int mt_run_program(const char *program, ...);
+
 /* The page size. */
 size_t mt_page(void);
 

@@ -1,0 +1,129 @@
+/* Windows-only: the one Win32-to-errno translation, entry by entry, and
+ * that a Win32 failure inside mmap reaches the caller as that errno with
+ * nothing changed. It needs the test build of the library
+ * (MMAN_TESTING) to reach the table and to inject failures. */
+#include "../lib/internal.h"
+#include "mt.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+static const struct {
+    DWORD win32;
+    int posix;
+} table[] = {
+    {ERROR_SUCCESS, 0},
+    {ERROR_ACCESS_DENIED, EACCES},
+    {ERROR_SHARING_VIOLATION, EACCES},
+    {ERROR_NETWORK_ACCESS_DENIED, EACCES},
+    {ERROR_PRIVILEGE_NOT_HELD, EACCES},
+    {ERROR_INVALID_HANDLE, EBADF},
+    {ERROR_NOT_ENOUGH_MEMORY, ENOMEM},
+    {ERROR_OUTOFMEMORY, ENOMEM},
+    {ERROR_COMMITMENT_LIMIT, ENOMEM},
+    {ERROR_NO_SYSTEM_RESOURCES, ENOMEM},
+    {ERROR_NONPAGED_SYSTEM_RESOURCES, ENOMEM},
+    {ERROR_PAGED_SYSTEM_RESOURCES, ENOMEM},
+    {ERROR_NOT_ENOUGH_QUOTA, ENOMEM},
+    {ERROR_PAGEFILE_QUOTA, ENOMEM},
+    {ERROR_INVALID_ADDRESS, ENOMEM},
+    {ERROR_WORKING_SET_QUOTA, EAGAIN},
+    {ERROR_LOCK_VIOLATION, EBUSY},
+    {ERROR_USER_MAPPED_FILE, EBUSY},
+    {ERROR_BUSY, EBUSY},
+    {ERROR_INVALID_PARAMETER, EINVAL},
+    {ERROR_INVALID_FLAGS, EINVAL},
+    {ERROR_MAPPED_ALIGNMENT, EINVAL},
+    {ERROR_INVALID_FUNCTION, EINVAL},
+    {ERROR_INVALID_NAME, EINVAL},
+    {ERROR_BAD_PATHNAME, EINVAL},
+    {ERROR_FILE_INVALID, ENODEV},
+    {ERROR_BAD_DEVICE, ENODEV},
+    {ERROR_NOT_READY, ENODEV},
+    {ERROR_FILE_NOT_FOUND, ENOENT},
+    {ERROR_PATH_NOT_FOUND, ENOENT},
+    {ERROR_FILE_EXISTS, EEXIST},
+    {ERROR_ALREADY_EXISTS, EEXIST},
+    {ERROR_TOO_MANY_OPEN_FILES, EMFILE},
+    {ERROR_DISK_FULL, ENOSPC},
+    {ERROR_HANDLE_DISK_FULL, ENOSPC},
+    {ERROR_FILENAME_EXCED_RANGE, ENAMETOOLONG},
+    {ERROR_DIRECTORY, ENOTDIR},
+    {ERROR_DIR_NOT_EMPTY, ENOTEMPTY},
+    {ERROR_WRITE_PROTECT, EROFS},
+    {ERROR_FILE_TOO_LARGE, EFBIG},
+    {ERROR_ARITHMETIC_OVERFLOW, EOVERFLOW},
+    {ERROR_NOACCESS, EFAULT},
+    {ERROR_IO_DEVICE, EIO},
+    {ERROR_CRC, EIO},
+    {ERROR_READ_FAULT, EIO},
+    {ERROR_WRITE_FAULT, EIO},
+    {ERROR_GEN_FAILURE, EIO},
+    {ERROR_CALL_NOT_IMPLEMENTED, ENOSYS},
+    {ERROR_NOT_SUPPORTED, ENOTSUP},
+    {12345, EINVAL}, /* anything unknown */
+};
+
+START_TEST(every_entry_translates)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof table / sizeof table[0]; i++)
+        ck_assert_msg(mman__errno_from_win32(table[i].win32) ==
+                          table[i].posix,
+                      "Win32 error %lu gave %d, expected %d",
+                      (unsigned long)table[i].win32,
+                      mman__errno_from_win32(table[i].win32),
+                      table[i].posix);
+}
+END_TEST
+
+static int fd;
+
+static void check_mmap_fails(const char *call, DWORD error, int expected)
+{
+    size_t before = mman__view_count();
+    long long size = mt_file_size(mt_path("f"));
+    uint32_t hash = mt_file_hash(mt_path("f"));
+    DWORD handles_before, handles_after;
+    void *p;
+
+    GetProcessHandleCount(GetCurrentProcess(), &handles_before);
+    mman__inject_failure(call, 1, error);
+    p = mmap(NULL, 20 * mt_page(), PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+             0);
+    mman__inject_failure(NULL, 0, 0);
+    ck_assert_ptr_eq(p, MAP_FAILED);
+    ck_assert_int_eq(errno, expected);
+    GetProcessHandleCount(GetCurrentProcess(), &handles_after);
+    ck_assert_uint_eq(handles_after, handles_before);
+    ck_assert_uint_eq(mman__view_count(), before);
+    ck_assert_int_eq(mt_file_size(mt_path("f")), size);
+    ck_assert_uint_eq(mt_file_hash(mt_path("f")), hash);
+}
+
+START_TEST(win32_failures_in_mmap_reach_errno)
+{
+    fd = mt_make_file(mt_path("f"), 3 * mt_page() + 5, 7);
+    ck_assert_int_ge(fd, 0);
+    /* the mapping is longer than the file: every step is taken */
+    check_mmap_fails("DuplicateHandle", ERROR_NOT_ENOUGH_MEMORY, ENOMEM);
+    check_mmap_fails("CreateFileMapping", ERROR_ACCESS_DENIED, EACCES);
+    check_mmap_fails("MapViewOfFileEx", ERROR_NOT_ENOUGH_MEMORY, ENOMEM);
+    check_mmap_fails("VirtualAlloc(MEM_RESERVE)", ERROR_COMMITMENT_LIMIT,
+                     ENOMEM);
+    check_mmap_fails("GetFileSizeEx", ERROR_IO_DEVICE, EIO);
+    close(fd);
+}
+END_TEST
+
+int main(int argc, char **argv)
+{
+    Suite *s = suite_create("win_errno");
+    TCase *tc = tcase_create("errno");
+
+    tcase_add_test(tc, every_entry_translates);
+    tcase_add_test(tc, win32_failures_in_mmap_reach_errno);
+    suite_add_tcase(s, tc);
+    return mt_main(argc, argv, s);
+}
