@@ -122,15 +122,25 @@ static double munmap_among(int live, int n)
     double total = 0, t;
     int i;
 
-    for (i = 0; i < live; i++)
+    for (i = 0; i < live; i++) {
         keep[i] = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (keep[i] == MAP_FAILED) {
+            perror("bench: mmap");
+            exit(1);
+        }
+    }
     for (i = 0; i < n; i++) {
         char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
+        if (p == MAP_FAILED) {
+            perror("bench: mmap");
+            exit(1);
+        }
         t = now();
-        munmap(p, 4096);
+        if (munmap(p, 4096) != 0)
+            abort();
         total += now() - t;
     }
     for (i = 0; i < live; i++)
