@@ -46,22 +46,28 @@ int mman__fd_is_open(int fd)
     return os != -1 && os != -2;
 }
 
+void mman__file_access(struct mman_file *file)
+{
+    ACCESS_MASK access = granted_access(file->handle);
+
+    file->readable = (access & FILE_READ_DATA) != 0;
+    file->writable = (access & FILE_WRITE_DATA) != 0;
+}
+
 int mman__file_from_fd(int fd, struct mman_file *file)
 {
     intptr_t os = fd < 0 ? -1 : _get_osfhandle(fd);
-    ACCESS_MASK access;
 
     if (os == -1 || os == -2)
         return EBADF;
     file->handle = (HANDLE)os;
-    access = granted_access(file->handle);
-    file->readable = (access & FILE_READ_DATA) != 0;
-    file->writable = (access & FILE_WRITE_DATA) != 0;
+    file->readable = file->writable = -1;
     /* POSIX says a descriptor that is not a regular file gives ENODEV;
-     * pipes, consoles and devices are not FILE_TYPE_DISK. The caller
-     * checks the access first, as Linux does. */
-    if (GetFileType(file->handle) != FILE_TYPE_DISK)
+     * pipes, consoles and devices are not FILE_TYPE_DISK. */
+    if (GetFileType(file->handle) != FILE_TYPE_DISK) {
+        mman__file_access(file);
         return ENODEV;
+    }
     if (!mman__file_size(file->handle, &file->size))
         return mman__errno_from_win32(GetLastError());
     return 0;

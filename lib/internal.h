@@ -103,7 +103,12 @@ struct mman_file {
 /* Whether fd is an open descriptor. */
 int mman__fd_is_open(int fd);
 
-/* Resolves fd to a regular file; 0, or an errno value. */
+/* Fills file->readable and file->writable from the handle's access. */
+void mman__file_access(struct mman_file *file);
+
+/* Resolves fd to a regular file, its access not yet known; 0, or an
+ * errno value (ENODEV with the access filled in, for the caller to
+ * report EACCES first, as Linux does). */
 int mman__file_from_fd(int fd, struct mman_file *file);
 
 /* ---- the registry (registry.c) ---- */

@@ -4,14 +4,13 @@
 
 /* How a view of this file may be made: the most access the descriptor
  * allows, so that mprotect can raise protection later. */
-static void choose_access(struct mman_view *v, const struct mman_file *file,
-                          int exec)
+static void choose_access(struct mman_view *v, int writable, int exec)
 {
     if (!v->shared) {
         v->section_protect = exec ? PAGE_EXECUTE_WRITECOPY : PAGE_WRITECOPY;
         v->view_access = FILE_MAP_COPY;
         v->max_prot = PROT_READ | PROT_WRITE;
-    } else if (file->writable) {
+    } else if (writable) {
         v->section_protect = exec ? PAGE_EXECUTE_READWRITE : PAGE_READWRITE;
         v->view_access = FILE_MAP_WRITE;
         v->max_prot = PROT_READ | PROT_WRITE;
@@ -24,6 +23,41 @@ static void choose_access(struct mman_view *v, const struct mman_file *file,
         v->view_access |= FILE_MAP_EXECUTE;
         v->max_prot |= PROT_EXEC;
     }
+}
+
+/* Makes the section with the most access the handle allows. Windows
+ * tells what a handle may do by refusing, which costs less than asking:
+ * a shared section is tried read-write, then read-only. Learns the
+ * descriptor's access on the way. 0 or a Win32 error. */
+static DWORD make_section(struct mman_view *v, HANDLE h,
+                          struct mman_file *file, int exec)
+{
+    int writable = file->writable < 0 ? v->shared : file->writable;
+
+    for (; writable >= 0; writable--) {
+        choose_access(v, writable, exec);
+        v->section = mman__create_section(h, v->section_protect, 0);
+        if (v->section) {
+            file->readable = 1;
+            if (v->shared)
+                file->writable = writable;
+            return 0;
+        }
+        if (GetLastError() != ERROR_ACCESS_DENIED || !v->shared)
+            break;
+    }
+    if (GetLastError() == ERROR_ACCESS_DENIED)
+        file->readable = 0;
+    return GetLastError();
+}
+
+/* POSIX: the descriptor must be open for reading, and for writing too
+ * when a shared mapping may write. */
+static int access_denied(const struct mman_request *req,
+                         const struct mman_file *file)
+{
+    return !file->readable ||
+           (req->shared && (req->prot & PROT_WRITE) && !file->writable);
 }
 
 /* The protection a fresh view's pages have. */
@@ -113,7 +147,7 @@ static void undo(struct mman_view *v)
 }
 
 static void *map_locked(const struct mman_request *req,
-                        const struct mman_file *file, uint64_t off)
+                        struct mman_file *file, uint64_t off)
 {
     struct mman_view v = {0}, *view;
     uint64_t delta = off % mman__granularity;
@@ -126,7 +160,6 @@ static void *map_locked(const struct mman_request *req,
     v.kind = MMAN_VIEW_FILE;
     v.shared = req->shared;
     v.offset = off - delta;
-    choose_access(&v, file, exec);
     if (file->size > off)
         mapped = (size_t)((file->size < off + req->len ? file->size
                                                        : off + req->len) -
@@ -143,14 +176,22 @@ static void *map_locked(const struct mman_request *req,
         if (err)
             return mman__fail_ptr(err);
     }
-    if (exec || v.shared || mapped < span)
-        error = keep_file(&v, file, exec);
-    if (!error && mapped) {
-        v.section = mman__create_section(v.file ? v.file : file->handle,
-                                         v.section_protect, 0);
-        if (!v.section)
-            error = GetLastError();
+    /* The access is learnt from the section when there is one; without
+     * one, or to reopen for PROT_EXEC, it is asked for. */
+    if (exec || !mapped) {
+        mman__file_access(file);
+        if (access_denied(req, file))
+            return mman__fail_ptr(EACCES);
+        choose_access(&v, file->writable, exec);
     }
+    if (exec)
+        error = keep_file(&v, file, exec);
+    if (!error && mapped)
+        error = make_section(&v, v.file ? v.file : file->handle, file, exec);
+    if (!error && access_denied(req, file))
+        error = ERROR_ACCESS_DENIED;
+    if (!error && !exec && (v.shared || mapped < span))
+        error = keep_file(&v, file, 0);
     if (error) {
         undo(&v);
         return mman__fail_win32_ptr(error);
@@ -215,13 +256,8 @@ void *mman__map_file(const struct mman_request *req, int fd, uint64_t off)
     void *result;
     int err = mman__file_from_fd(fd, &file);
 
-    if (err && err != ENODEV)
-        return mman__fail_ptr(err);
-    /* POSIX: the descriptor must be open for reading, and for writing
-     * too when a shared mapping may write. Linux checks this before the
-     * type of file (ENODEV). */
-    if (!file.readable || (req->shared && (req->prot & PROT_WRITE) &&
-                           !file.writable))
+    /* Linux checks the access before the type of file (ENODEV). */
+    if (err == ENODEV && access_denied(req, &file))
         return mman__fail_ptr(EACCES);
     if (err)
         return mman__fail_ptr(err);

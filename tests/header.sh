@@ -9,7 +9,8 @@ warn="-Wall -Wextra -pedantic -Werror"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-for mode in "-std=c99" "-std=c11" "-std=c11 -D_FILE_OFFSET_BITS=64"; do
+for mode in "-std=c99" "-std=c11" "-std=c11 -D_FILE_OFFSET_BITS=64" \
+            "-std=c11 -DMMAN_DLL_IMPORT -D_FILE_OFFSET_BITS=64"; do
   echo "header: $CC $mode"
   $CC $mode $warn $inc -c "$src" -o "$tmp/use.o"
 done

@@ -126,7 +126,7 @@ MMAN_API int shm_unlink(const char *name);
  * the object that also defines getpagesize), so our mprotect is reached
  * through its own symbol and the two never clash at link time.
  */
-#if defined(__GNUC__)
+#if defined(__GNUC__) && !defined(MMAN_DLL_IMPORT)
 #define MMAN_STR2(x) #x
 #define MMAN_STR(x) MMAN_STR2(x)
 #define MMAN_ASM_NAME(name) __asm__(MMAN_STR(__USER_LABEL_PREFIX__) name)
@@ -142,11 +142,17 @@ MMAN_API int mprotect(void *addr, size_t len, int prot)
     MMAN_ASM_NAME("mman__mprotect");
 #endif
 #else
+/* Without asm labels (MSVC), or with dllimport (whose import names GCC
+ * builds from the C name on i686), the same routes by macro. */
 #if defined(_FILE_OFFSET_BITS) && _FILE_OFFSET_BITS == 64
 #define mmap mmap64
 #else
 MMAN_API void *mmap(void *addr, size_t len, int prot, int flags, int fd,
                     off_t off);
+#endif
+#if defined(__GNUC__) && !defined(MMAN_BUILDING)
+MMAN_API int mman__mprotect(void *addr, size_t len, int prot);
+#define mprotect mman__mprotect
 #endif
 #endif
 
