@@ -38,6 +38,8 @@ MMAN_API int mman__mprotect(void *addr, size_t len, int prot);
 /* Page size and allocation granularity, read from the system once. */
 extern size_t mman__page_size;
 extern size_t mman__granularity;
+/* The last byte a mapping may use. */
+extern uintptr_t mman__highest_address;
 
 /* Runs the one-time set-up; every public entry point calls it first. */
 void mman__init(void);

@@ -2,10 +2,8 @@
  * hand over to the anonymous or the file path. */
 #include "internal.h"
 
-/* max_off is the largest offset of the caller's off_t: POSIX says an
- * off + len past it is EOVERFLOW. */
-static void *map(void *addr, size_t len, int prot, int flags, int fd,
-                 int64_t off, int64_t max_off)
+void *mmap64(void *addr, size_t len, int prot, int flags, int fd,
+             MMAN_OFF64_T off)
 {
     struct mman_request req;
     int type = flags & MAP_TYPE;
@@ -20,16 +18,21 @@ static void *map(void *addr, size_t len, int prot, int flags, int fd,
     if (len > SIZE_MAX - mman__page_size)
         return mman__fail_ptr(ENOMEM);
     req.len = MMAN_ROUND_UP(len, mman__page_size);
+    /* POSIX says ENOMEM when the range does not fit the address space;
+     * Windows would answer ERROR_INVALID_PARAMETER. */
+    if (req.len > mman__highest_address)
+        return mman__fail_ptr(ENOMEM);
     if (flags & MAP_FIXED) {
-        if ((uintptr_t)addr > UINTPTR_MAX - req.len)
+        if ((uintptr_t)addr > mman__highest_address + 1 - req.len)
             return mman__fail_ptr(ENOMEM);
         if ((uintptr_t)addr % mman__page_size)
             return mman__fail_ptr(EINVAL);
     }
-    /* a negative off is past the largest offset too */
+    /* POSIX says off + len past the largest offset of the open file is
+     * EOVERFLOW; a descriptor of the C runtime takes 64-bit offsets
+     * whatever the size of off_t. A negative off is past it too. */
     if (!(flags & MAP_ANONYMOUS) &&
-        (off < 0 || req.len > (uint64_t)max_off ||
-         (uint64_t)off > (uint64_t)max_off - req.len))
+        (off < 0 || (uint64_t)off > (uint64_t)INT64_MAX - req.len))
         return mman__fail_ptr(EOVERFLOW);
     /* POSIX says exactly one of MAP_SHARED and MAP_PRIVATE; other
      * unknown bits are ignored, as Linux does. */
@@ -45,15 +48,7 @@ static void *map(void *addr, size_t len, int prot, int flags, int fd,
     return mman__map_file(&req, fd, (uint64_t)off);
 }
 
-void *mmap64(void *addr, size_t len, int prot, int flags, int fd,
-             MMAN_OFF64_T off)
-{
-    return map(addr, len, prot, flags, fd, off, INT64_MAX);
-}
-
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-    int64_t max_off = sizeof(off_t) < 8 ? INT32_MAX : INT64_MAX;
-
-    return map(addr, len, prot, flags, fd, off, max_off);
+    return mmap64(addr, len, prot, flags, fd, off);
 }

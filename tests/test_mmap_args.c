@@ -296,6 +296,26 @@ START_TEST(offset_past_off_t_max_is_eoverflow)
 }
 END_TEST
 
+/* More than the address space holds: ENOMEM, for anonymous memory, for
+ * a file, and for MAP_FIXED at the top of the address space. */
+START_TEST(too_large_for_the_address_space_is_enomem)
+{
+    size_t pg = mt_page();
+    size_t huge = (size_t)1 << (sizeof(void *) * 8 - 2);
+    char *top = (char *)(~(uintptr_t)0 - (pg - 1) - pg);
+    int fd = rw_file("huge");
+
+    MAP_FAILS(mmap(NULL, huge, PROT_READ, PRIV_ANON, -1, 0), ENOMEM);
+    MAP_FAILS(mmap(NULL, huge, PROT_READ, PRIV_ANON | MAP_NORESERVE, -1, 0),
+              ENOMEM);
+    MAP_FAILS(mmap(NULL, huge, PROT_READ, MAP_SHARED, fd, 0), ENOMEM);
+    MAP_FAILS(mmap(top, 4 * pg, PROT_READ, PRIV_ANON | MAP_FIXED, -1, 0),
+              ENOMEM);
+    ck_assert_int_eq(mt_file_size(mt_path("huge")), 10000);
+    ck_assert_int_eq(close(fd), 0);
+}
+END_TEST
+
 /* When several arguments are wrong, the errno is the one of the check
  * Linux makes first: offset alignment, fd, length, length rounding,
  * MAP_FIXED address, offset range, mapping type, then the fd's access,
@@ -462,6 +482,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, pipe_is_enodev);
     tcase_add_test(tc, negative_offset_is_eoverflow);
     tcase_add_test(tc, offset_past_off_t_max_is_eoverflow);
+    tcase_add_test(tc, too_large_for_the_address_space_is_enomem);
     tcase_add_test(tc, errors_come_in_linux_order);
     tcase_add_test(tc, failed_mmap_changes_nothing);
     tcase_add_test(tc, munmap_zero_length_is_einval);
