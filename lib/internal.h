@@ -182,6 +182,10 @@ struct mman_view *mman__view_new(enum mman_view_kind kind, char *start,
 /* Unregisters a view with no fragments left and frees it. */
 void mman__view_forget(struct mman_view *view);
 
+/* Splits the fragment holding addr, if it straddles addr, so that no
+ * fragment crosses addr. 0 or ENOMEM. */
+int mman__split_at(char *addr);
+
 /* Number of fragments / views in the registry (tests, benchmarks). */
 size_t mman__fragment_count(void);
 size_t mman__view_count(void);

@@ -2,20 +2,6 @@
 
 #include <stdlib.h>
 
-/* Splits the fragments at the edges of [start, end) so that each one is
- * wholly inside or outside it. 0 or ENOMEM. */
-static int split_edges(char *start, char *end)
-{
-    struct mman_fragment *f = mman__find(start);
-
-    if (f && f->node.start < start && !mman__split(f, start))
-        return ENOMEM;
-    f = mman__find(end - 1);
-    if (f && f->node.end > end && !mman__split(f, end))
-        return ENOMEM;
-    return 0;
-}
-
 /* POSIX says mprotect changes any page range of a mapping; Windows
  * changes protection only within one view per call, so each fragment
  * gets its own call. Views are made with the most access the
@@ -45,7 +31,9 @@ int mman__mprotect(void *addr, size_t len, int prot)
             err = EACCES;
             goto out;
         }
-    err = split_edges(start, end);
+    err = mman__split_at(start);
+    if (!err)
+        err = mman__split_at(end);
     for (f = mman__find(start); !err && f && f->node.start < end;
          f = mman__next(f))
         n++;

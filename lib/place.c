@@ -64,14 +64,6 @@ int mman__fixed_check(char *low, char *start, char *end, int carve)
     return 0;
 }
 
-/* Splits the fragment holding addr, if it straddles addr. */
-static int split_at(char *addr)
-{
-    struct mman_fragment *f = mman__find(addr);
-
-    return f && f->node.start < addr && !mman__split(f, addr) ? ENOMEM : 0;
-}
-
 /* POSIX lets MAP_FIXED put a file page inside memory reserved with
  * PROT_NONE; Windows cannot put a view inside a reservation, nor free
  * part of one. A reservation with nothing committed outside the new
@@ -85,7 +77,7 @@ static int cut(struct mman_view *v, char *low, char *high)
     struct mman_fragment *f;
     int has_low = vs < low, has_high = high < ve;
 
-    if (split_at(low) || (has_high && split_at(high)))
+    if (mman__split_at(low) || (has_high && mman__split_at(high)))
         return ENOMEM;
     if (has_low && has_high) {
         upper = mman__view_new(MMAN_VIEW_ANONYMOUS, high,

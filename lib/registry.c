@@ -199,6 +199,13 @@ struct mman_fragment *mman__split(struct mman_fragment *f, char *addr)
     return high;
 }
 
+int mman__split_at(char *addr)
+{
+    struct mman_fragment *f = mman__find(addr);
+
+    return f && f->node.start < addr && !mman__split(f, addr) ? ENOMEM : 0;
+}
+
 struct mman_view *mman__view_new(enum mman_view_kind kind, char *start,
                                  size_t span)
 {

@@ -409,15 +409,21 @@ int mt_run_program(const char *program, ...)
     return (int)r;
 }
 
+/* Starts this program as child name with the arguments in ap. */
+static intptr_t start_child(const char *name, va_list ap, int wait)
+{
+    const char *fixed[] = {"--child", name, NULL};
+
+    return start(self, fixed, ap, wait);
+}
+
 int mt_run_child(const char *name, ...)
 {
     va_list ap;
     intptr_t r;
 
-    const char *fixed[] = {"--child", name, NULL};
-
     va_start(ap, name);
-    r = start(self, fixed, ap, 1);
+    r = start_child(name, ap, 1);
     va_end(ap);
     return (int)r;
 }
@@ -427,10 +433,8 @@ intptr_t mt_start_child(const char *name, ...)
     va_list ap;
     intptr_t r;
 
-    const char *fixed[] = {"--child", name, NULL};
-
     va_start(ap, name);
-    r = start(self, fixed, ap, 0);
+    r = start_child(name, ap, 0);
     va_end(ap);
     return r;
 }
