@@ -54,21 +54,28 @@ void mman__file_access(struct mman_file *file)
     file->writable = (access & FILE_WRITE_DATA) != 0;
 }
 
+/* POSIX says a descriptor that is not a regular file gives ENODEV;
+ * pipes, consoles and devices are not FILE_TYPE_DISK. */
+int mman__file_not_regular(struct mman_file *file)
+{
+    if (GetFileType(file->handle) == FILE_TYPE_DISK)
+        return 0;
+    mman__file_access(file);
+    return ENODEV;
+}
+
 int mman__file_from_fd(int fd, struct mman_file *file)
 {
     intptr_t os = fd < 0 ? -1 : _get_osfhandle(fd);
+    DWORD error;
 
     if (os == -1 || os == -2)
         return EBADF;
     file->handle = (HANDLE)os;
     file->readable = file->writable = -1;
-    /* POSIX says a descriptor that is not a regular file gives ENODEV;
-     * pipes, consoles and devices are not FILE_TYPE_DISK. */
-    if (GetFileType(file->handle) != FILE_TYPE_DISK) {
-        mman__file_access(file);
-        return ENODEV;
-    }
-    if (!mman__file_size(file->handle, &file->size))
-        return mman__errno_from_win32(GetLastError());
-    return 0;
+    if (mman__file_size(file->handle, &file->size))
+        return 0;
+    error = GetLastError();
+    return mman__file_not_regular(file) ? ENODEV
+                                       : mman__errno_from_win32(error);
 }

@@ -108,9 +108,15 @@ int mman__fd_is_open(int fd);
 /* Fills file->readable and file->writable from the handle's access. */
 void mman__file_access(struct mman_file *file);
 
-/* Resolves fd to a regular file, its access not yet known; 0, or an
- * errno value (ENODEV with the access filled in, for the caller to
- * report EACCES first, as Linux does). */
+/* ENODEV, with the access filled in (for the caller to report EACCES
+ * first, as Linux does), if the file is not a regular one; else 0. */
+int mman__file_not_regular(struct mman_file *file);
+
+/* Resolves fd to an open file and its size, its access not yet known;
+ * 0 or an errno value (ENODEV as above). The type of file is asked only
+ * where the size cannot be had: callers that make no section must ask
+ * mman__file_not_regular themselves (a section is made only of a
+ * regular file). */
 int mman__file_from_fd(int fd, struct mman_file *file);
 
 /* ---- the registry (registry.c) ---- */

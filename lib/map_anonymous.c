@@ -1,7 +1,6 @@
 /* Anonymous mappings: one VirtualAlloc reservation each. */
 #include "internal.h"
 
-/* A new reservation, committed unless MAP_NORESERVE. */
 /* Whether pages of this request are committed now, or only reserved:
  * MAP_NORESERVE pages on first touch, PROT_NONE pages when mprotect
  * opens them (a PROT_NONE reservation costs no memory, as on Linux). */
@@ -18,30 +17,78 @@ static char *allocate(char *at, size_t len, const struct mman_request *req)
     return mman__allocate(at, len, mman__page_protection(req->prot, 0));
 }
 
-/* POSIX says MAP_FIXED replaces what was there. Inside one of our
- * anonymous reservations that is possible at page granularity: unmap,
- * then commit fresh zero pages in place. */
-static void *fixed_in_view(struct mman_view *view,
-                           const struct mman_request *req)
+/* The next anonymous view after view that begins where it ends, or
+ * NULL. */
+static struct mman_view *adjacent_anonymous(const struct mman_view *view)
 {
-    char *start = req->fixed, *end = req->fixed + req->len;
-    int err;
+    struct mman_view *next = mman__view_at(view->node.end);
 
-    view->fragments++; /* keep the view alive through the unmap */
-    err = mman__unmap_locked(start, end);
-    view->fragments--;
-    if (!err && commit_now(req) &&
-        !mman__commit(start, req->len, mman__page_protection(req->prot, 0)))
-        err = mman__errno_from_win32(GetLastError());
-    if (!err && !mman__insert(start, end, req->prot, view))
-        err = ENOMEM;
-    if (err) {
+    return next && next->kind == MMAN_VIEW_ANONYMOUS ? next : NULL;
+}
+
+/* Whether [start, end) lies wholly in anonymous reservations that follow
+ * each other without a gap, the first of them first. */
+static int inside_reservations(struct mman_view *first, char *end)
+{
+    struct mman_view *view = first;
+
+    while (view && view->kind == MMAN_VIEW_ANONYMOUS) {
+        if (end <= view->node.end)
+            return 1;
+        view = adjacent_anonymous(view);
+    }
+    return 0;
+}
+
+/* Adds delta to the fragment count of every view of the run from first
+ * that [.., end) touches; a view left with none is destroyed. */
+static void pin_views(struct mman_view *first, char *end, int delta)
+{
+    struct mman_view *view = first, *next;
+
+    for (; view && view->node.start < end; view = next) {
+        next = adjacent_anonymous(view);
+        view->fragments += delta;
         if (view->fragments == 0)
             mman__view_destroy(view);
-        return mman__fail_ptr(err);
     }
+}
+
+/* Fresh zero pages over the part of [start, end) that view owns. */
+static int fill_view(struct mman_view *view, char *start, char *end,
+                     const struct mman_request *req)
+{
+    char *from = start > view->node.start ? start : view->node.start;
+    char *to = end < view->node.end ? end : view->node.end;
+
+    if (commit_now(req) &&
+        !mman__commit(from, (size_t)(to - from),
+                      mman__page_protection(req->prot, 0)))
+        return mman__errno_from_win32(GetLastError());
+    if (!mman__insert(from, to, req->prot, view))
+        return ENOMEM;
     view->noreserve |= req->noreserve;
-    return start;
+    return 0;
+}
+
+/* POSIX says MAP_FIXED replaces what was there. Inside our anonymous
+ * reservations that is possible at page granularity, also across
+ * several adjacent ones: unmap, then commit fresh zero pages in place,
+ * one fragment per reservation. */
+static void *fixed_in_reservations(struct mman_view *first,
+                                   const struct mman_request *req)
+{
+    char *start = req->fixed, *end = req->fixed + req->len;
+    struct mman_view *view;
+    int err;
+
+    pin_views(first, end, 1); /* keep the views alive through the unmap */
+    err = mman__unmap_locked(start, end);
+    for (view = first; !err && view && view->node.start < end;
+         view = adjacent_anonymous(view))
+        err = fill_view(view, start, end, req);
+    pin_views(first, end, -1);
+    return err ? mman__fail_ptr(err) : start;
 }
 
 /* A new reservation at low (or, without MAP_FIXED, anywhere) whose
@@ -99,8 +146,8 @@ void *mman__map_anonymous(const struct mman_request *req)
     }
     end = req->fixed + req->len;
     view = mman__view_at(req->fixed);
-    if (view && view->kind == MMAN_VIEW_ANONYMOUS && end <= view->node.end) {
-        result = fixed_in_view(view, req);
+    if (inside_reservations(view, end)) {
+        result = fixed_in_reservations(view, req);
         mman__unlock();
         return result;
     }

@@ -60,6 +60,14 @@ static int access_denied(const struct mman_request *req,
            (req->shared && (req->prot & PROT_WRITE) && !file->writable);
 }
 
+/* Why a file that is not a regular one cannot be mapped: Linux checks
+ * the access first. */
+static int refusal(const struct mman_request *req,
+                   const struct mman_file *file)
+{
+    return access_denied(req, file) ? EACCES : ENODEV;
+}
+
 /* The protection a fresh view's pages have. */
 static DWORD view_default_protection(const struct mman_view *v)
 {
@@ -178,6 +186,8 @@ static void *map_locked(const struct mman_request *req,
     }
     /* The access is learnt from the section when there is one; without
      * one, or to reopen for PROT_EXEC, it is asked for. */
+    if (!mapped && mman__file_not_regular(file))
+        return mman__fail_ptr(refusal(req, file));
     if (exec || !mapped) {
         mman__file_access(file);
         if (access_denied(req, file))
@@ -194,6 +204,8 @@ static void *map_locked(const struct mman_request *req,
         error = keep_file(&v, file, 0);
     if (error) {
         undo(&v);
+        if (mman__file_not_regular(file))
+            return mman__fail_ptr(refusal(req, file));
         return mman__fail_win32_ptr(error);
     }
     if (req->fixed) {
@@ -256,11 +268,8 @@ void *mman__map_file(const struct mman_request *req, int fd, uint64_t off)
     void *result;
     int err = mman__file_from_fd(fd, &file);
 
-    /* Linux checks the access before the type of file (ENODEV). */
-    if (err == ENODEV && access_denied(req, &file))
-        return mman__fail_ptr(EACCES);
     if (err)
-        return mman__fail_ptr(err);
+        return mman__fail_ptr(err == ENODEV ? refusal(req, &file) : err);
     mman__lock();
     result = map_locked(req, &file, off);
     mman__unlock();

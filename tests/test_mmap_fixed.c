@@ -171,6 +171,37 @@ START_TEST(fixed_one_page_inside_anonymous)
 }
 END_TEST
 
+/* Across two anonymous mappings made one after the other at adjacent
+ * 64 KiB ranges (two reservations on Windows): the pages straddling the
+ * boundary are replaced, the rest of both mappings is intact. */
+START_TEST(fixed_across_two_anonymous_mappings)
+{
+    size_t half = GRAIN / mt_page(), i;
+    char *x, *p;
+
+    pg = mt_page();
+    x = free_area(2 * GRAIN);
+    anon(x, half, PROT_READ | PROT_WRITE);
+    anon(x + GRAIN, half, PROT_READ | PROT_WRITE);
+    tag_pages(x, 2 * half, 70);
+    p = anon(x + GRAIN - 2 * pg, 4, PROT_READ);
+    for (i = 0; i < 2 * half; i++) {
+        int replaced = i >= half - 2 && i < half + 2;
+
+        ck_assert(page_is(x, i, replaced ? -1 : 70));
+        ck_assert_int_eq(mt_write_faults(x + i * pg), replaced);
+    }
+    /* the new mapping is one mapping: it goes as one */
+    ck_assert_int_eq(munmap(p, 4 * pg), 0);
+    for (i = half - 3; i < half + 3; i++)
+        ck_assert_int_eq(mt_read_faults(x + i * pg),
+                         i >= half - 2 && i < half + 2);
+    ck_assert_int_eq(munmap(x, 2 * GRAIN), 0);
+    ck_assert(mt_read_faults(x));
+    ck_assert(mt_read_faults(x + 2 * GRAIN - pg));
+}
+END_TEST
+
 /* A file placed in memory reserved with PROT_NONE, at a 64 KiB boundary
  * with offset 0: possible on both sides. */
 START_TEST(fixed_file_in_reserved_memory_at_64k)
@@ -309,6 +340,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, fixed_replaces_middle);
     tcase_add_test(tc, fixed_replaces_half);
     tcase_add_test(tc, fixed_one_page_inside_anonymous);
+    tcase_add_test(tc, fixed_across_two_anonymous_mappings);
     tcase_add_test(tc, fixed_file_in_reserved_memory_at_64k);
     tcase_add_test(tc, fixed_file_not_congruent_with_offset);
     tcase_add_test(tc, hint_does_not_replace);

@@ -112,7 +112,7 @@ START_TEST(win32_failures_in_mmap_reach_errno)
     check_mmap_fails("MapViewOfFileEx", ERROR_NOT_ENOUGH_MEMORY, ENOMEM);
     check_mmap_fails("VirtualAlloc(MEM_RESERVE)", ERROR_COMMITMENT_LIMIT,
                      ENOMEM);
-    check_mmap_fails("GetFileSizeEx", ERROR_IO_DEVICE, EIO);
+    check_mmap_fails("GetFileInformationByHandleEx", ERROR_IO_DEVICE, EIO);
     close(fd);
 }
 END_TEST
