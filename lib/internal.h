@@ -87,6 +87,10 @@ BOOL mman__file_size(HANDLE file, uint64_t *size);
 BOOL mman__duplicate(HANDLE handle, HANDLE *copy);
 BOOL mman__reopen(HANDLE handle, DWORD access, HANDLE *copy);
 BOOL mman__close(HANDLE handle);
+BOOL mman__prefetch(void *at, size_t size);
+BOOL mman__lock_pages(void *at, size_t size);
+BOOL mman__unlock_pages(void *at, size_t size);
+BOOL mman__grow_working_set(size_t size);
 
 #ifdef MMAN_TESTING
 /* Fail the count-th next call of the named wrapper with error. */
@@ -151,6 +155,8 @@ struct mman_view {
 struct mman_fragment {
     struct mman_node node; /* page-aligned, start < end */
     int prot;
+    int locked;            /* mlock: resident, not to be paged out */
+    int shared;            /* MAP_SHARED (one reservation may hold both) */
     struct mman_view *view;
 };
 
@@ -246,6 +252,29 @@ int mman__range_mapped(char *start, char *end);
 /* Checks addr/len of a range call: 0 with *start and *end set, or an
  * errno value (EINVAL for an unaligned addr, ENOMEM for wrap-around). */
 int mman__range_from(void *addr, size_t len, char **start, char **end);
+
+/* The same for mlock and munlock, which take any addr: the whole pages
+ * that [addr, addr + len) touches; EINVAL for wrap-around. */
+int mman__range_rounded(const void *addr, size_t len, char **start,
+                        char **end);
+
+/* ---- locking (lock.c) ---- */
+
+/* MCL_FUTURE is in force: every new mapping is locked. */
+extern int mman__lock_future;
+
+/* Locks / unlocks every fragment in [start, end); registry locked.
+ * 0 or an errno value; on failure nothing changed. */
+int mman__lock_range(char *start, char *end);
+int mman__unlock_range(char *start, char *end);
+
+/* Whether any page of [start, end) is locked. */
+int mman__range_locked(char *start, char *end);
+
+/* ---- advice (advise.c) ---- */
+
+/* madvise without errno: 0 or an errno value. */
+int mman__advise(void *addr, size_t len, int advice);
 
 /* ---- unmapping (munmap.c) ---- */
 

@@ -1,8 +1,8 @@
 #include "internal.h"
 
-/* Not implemented yet: an honest failure, never a pretended success. */
 int madvise(void *addr, size_t len, int advice)
 {
-        (void)addr;     (void)len;     (void)advice; 
-    return mman__fail(ENOSYS);
+    int err = mman__advise(addr, len, advice);
+
+    return err ? mman__fail(err) : 0;
 }

@@ -60,13 +60,16 @@ static int fill_view(struct mman_view *view, char *start, char *end,
 {
     char *from = start > view->node.start ? start : view->node.start;
     char *to = end < view->node.end ? end : view->node.end;
+    struct mman_fragment *f;
 
     if (commit_now(req) &&
         !mman__commit(from, (size_t)(to - from),
                       mman__page_protection(req->prot, 0)))
         return mman__errno_from_win32(GetLastError());
-    if (!mman__insert(from, to, req->prot, view))
+    f = mman__insert(from, to, req->prot, view);
+    if (!f)
         return ENOMEM;
+    f->shared = req->shared;
     view->noreserve |= req->noreserve;
     return 0;
 }
@@ -115,6 +118,8 @@ static void *place(char *low, size_t span, char *start,
                       mman__page_protection(req->prot, 0)))
         err = mman__errno_from_win32(GetLastError());
     view = err ? NULL : mman__view_new(MMAN_VIEW_ANONYMOUS, base, span);
+    if (view)
+        view->shared = req->shared;
     if (view && !mman__insert(start, base + span, req->prot, view)) {
         mman__view_forget(view);
         view = NULL;

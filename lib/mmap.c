@@ -2,6 +2,22 @@
  * hand over to the anonymous or the file path. */
 #include "internal.h"
 
+/* POSIX says that after mlockall(MCL_FUTURE) new mappings are locked,
+ * and that mmap fails with EAGAIN when they cannot be. */
+static void *lock_new_mapping(char *start, size_t len)
+{
+    int err;
+
+    if (start == MAP_FAILED || !mman__lock_future)
+        return start;
+    mman__lock();
+    err = mman__lock_range(start, start + len);
+    if (err)
+        mman__unmap_locked(start, start + len);
+    mman__unlock();
+    return err ? mman__fail_ptr(EAGAIN) : start;
+}
+
 void *mmap64(void *addr, size_t len, int prot, int flags, int fd,
              MMAN_OFF64_T off)
 {
@@ -44,8 +60,9 @@ void *mmap64(void *addr, size_t len, int prot, int flags, int fd,
     req.shared = type == MAP_SHARED;
     req.noreserve = (flags & MAP_NORESERVE) != 0;
     if (flags & MAP_ANONYMOUS)
-        return mman__map_anonymous(&req);
-    return mman__map_file(&req, fd, (uint64_t)off);
+        return lock_new_mapping(mman__map_anonymous(&req), req.len);
+    return lock_new_mapping(mman__map_file(&req, fd, (uint64_t)off),
+                            req.len);
 }
 
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)

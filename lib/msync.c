@@ -63,7 +63,11 @@ int msync(void *addr, size_t len, int flags)
     if (start == end)
         return 0;
     mman__lock();
-    if (!mman__range_mapped(start, end))
+    /* POSIX says MS_INVALIDATE fails with EBUSY on locked pages; Linux
+     * says so before it looks for unmapped ones. */
+    if ((flags & MS_INVALIDATE) && mman__range_locked(start, end))
+        err = EBUSY;
+    else if (!mman__range_mapped(start, end))
         err = ENOMEM;
     /* MS_INVALIDATE: views of a file are coherent with it on Windows,
      * so the mapping already shows the file's contents. */

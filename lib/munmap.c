@@ -19,6 +19,9 @@ static int cut(struct mman_fragment *f, char *s, char *e)
         if (!high)
             return ENOMEM;
     }
+    /* Windows may refuse to make locked pages inaccessible. */
+    if (f->locked)
+        mman__unlock_pages(s, (size_t)(e - s));
     err = mman__view_kill_pages(view, s, e);
     if (err) {
         if (high) {

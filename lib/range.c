@@ -16,6 +16,19 @@ int mman__range_from(void *addr, size_t len, char **start, char **end)
     return 0;
 }
 
+int mman__range_rounded(const void *addr, size_t len, char **start,
+                        char **end)
+{
+    uintptr_t s = MMAN_ROUND_DOWN((uintptr_t)addr, mman__page_size);
+    uintptr_t e = (uintptr_t)addr + len;
+
+    if (e < s || MMAN_ROUND_UP(e, mman__page_size) < e)
+        return EINVAL;
+    *start = (char *)s;
+    *end = (char *)MMAN_ROUND_UP(e, mman__page_size);
+    return 0;
+}
+
 int mman__range_mapped(char *start, char *end)
 {
     struct mman_fragment *f = mman__first_ending_after(start);

@@ -172,6 +172,8 @@ struct mman_fragment *mman__insert(char *start, char *end, int prot,
     f->node.start = start;
     f->node.end = end;
     f->prot = prot;
+    f->locked = 0;
+    f->shared = view->shared;
     f->view = view;
     fragments = insert_node(fragments, &f->node);
     view->fragments++;
@@ -196,6 +198,10 @@ struct mman_fragment *mman__split(struct mman_fragment *f, char *addr)
     high = mman__insert(addr, end, f->prot, f->view);
     if (!high)
         f->node.end = end;
+    else {
+        high->locked = f->locked;
+        high->shared = f->shared;
+    }
     return high;
 }
 

@@ -127,6 +127,62 @@ BOOL mman__file_size(HANDLE file, uint64_t *size)
     return TRUE;
 }
 
+/* PrefetchVirtualMemory came with Windows 8: looked up at run time,
+ * with its WIN32_MEMORY_RANGE_ENTRY, which Windows 7 headers lack. */
+struct mman_memory_range {
+    void *start;
+    SIZE_T size;
+};
+typedef BOOL(WINAPI *prefetch_fn)(HANDLE, ULONG_PTR,
+                                  struct mman_memory_range *, ULONG);
+
+BOOL mman__prefetch(void *at, size_t size)
+{
+    static prefetch_fn prefetch;
+    static int looked_up;
+    struct mman_memory_range range;
+
+    MMAN_INJECT("PrefetchVirtualMemory", FALSE);
+    if (!looked_up) {
+        HMODULE kernel32 = GetModuleHandleW(L"kernel32.dll");
+
+        if (kernel32)
+            prefetch = (prefetch_fn)(void (*)(void))GetProcAddress(
+                kernel32, "PrefetchVirtualMemory");
+        looked_up = 1; /* a race here looks the same thing up twice */
+    }
+    if (!prefetch) {
+        SetLastError(ERROR_CALL_NOT_IMPLEMENTED);
+        return FALSE;
+    }
+    range.start = at;
+    range.size = size;
+    return prefetch(GetCurrentProcess(), 1, &range, 0);
+}
+
+BOOL mman__lock_pages(void *at, size_t size)
+{
+    MMAN_INJECT("VirtualLock", FALSE);
+    return VirtualLock(at, size);
+}
+
+BOOL mman__unlock_pages(void *at, size_t size)
+{
+    MMAN_INJECT("VirtualUnlock", FALSE);
+    return VirtualUnlock(at, size);
+}
+
+/* Raises the process's working set bounds by size bytes. */
+BOOL mman__grow_working_set(size_t size)
+{
+    HANDLE self = GetCurrentProcess();
+    SIZE_T low, high;
+
+    MMAN_INJECT("SetProcessWorkingSetSize", FALSE);
+    return GetProcessWorkingSetSize(self, &low, &high) &&
+           SetProcessWorkingSetSize(self, low + size, high + size);
+}
+
 BOOL mman__duplicate(HANDLE handle, HANDLE *copy)
 {
     HANDLE self = GetCurrentProcess();

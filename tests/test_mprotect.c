@@ -364,6 +364,242 @@ START_TEST(zero_length_is_noop)
 }
 END_TEST
 
+/* A shared mapping of a read-write descriptor made read-only (or
+ * PROT_NONE) can be made writable later, and its writes reach the file. */
+START_TEST(write_added_to_shared_file_mapping)
+{
+    size_t pg = mt_page(), len = 2 * pg;
+    const char *path = mt_path("mprotect-raise-shared");
+    unsigned char *p, *n, c;
+    int fd = mt_make_file(path, len, 45);
+
+    ck_assert_int_ge(fd, 0);
+    p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+    ck_assert_ptr_ne(p, MAP_FAILED);
+    n = mmap(NULL, len, PROT_NONE, MAP_SHARED, fd, 0);
+    ck_assert_ptr_ne(n, MAP_FAILED);
+    ck_assert(mt_write_faults(p + pg));
+    ck_assert_int_eq(mprotect(p + pg, pg, RW), 0);
+    p[pg] = 0x5e;
+    ck_assert(mt_write_faults(p));
+    ck_assert_int_eq(mprotect(n, len, RW), 0);
+    ck_assert_uint_eq(n[pg], 0x5e);
+    n[pg + 1] = 0x5f;
+    ck_assert_int_eq(msync(p, len, MS_SYNC), 0);
+    ck_assert_int_eq(mt_pread(fd, &c, 1, (long long)pg), 1);
+    ck_assert_uint_eq(c, 0x5e);
+    ck_assert_int_eq(mt_pread(fd, &c, 1, (long long)pg + 1), 1);
+    ck_assert_uint_eq(c, 0x5f);
+    ck_assert(mt_is_pattern(p, pg, 0, 45));
+    ck_assert_int_eq(munmap(n, len), 0);
+    ck_assert_int_eq(munmap(p, len), 0);
+    ck_assert_int_eq(close(fd), 0);
+}
+END_TEST
+
+/* MAP_PRIVATE of a read-write descriptor, made writable later: still
+ * copy-on-write; the file and a shared mapping of it never see it. */
+START_TEST(write_added_to_private_file_mapping_is_copy_on_write)
+{
+    size_t pg = mt_page(), len = 2 * pg;
+    const char *path = mt_path("mprotect-raise-private");
+    unsigned char *p, *s;
+    uint32_t hash;
+    int fd = mt_make_file(path, len, 46);
+
+    ck_assert_int_ge(fd, 0);
+    hash = mt_file_hash(path);
+    p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE, fd, 0);
+    ck_assert_ptr_ne(p, MAP_FAILED);
+    s = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+    ck_assert_ptr_ne(s, MAP_FAILED);
+    ck_assert_int_eq(mprotect(p, len, RW), 0);
+    ck_assert(mt_is_pattern(p, len, 0, 46));
+    memset(p + pg, 0x61, pg);
+    ck_assert(mt_is_pattern(s, len, 0, 46));
+    ck_assert_int_eq(msync(p, len, MS_SYNC), 0);
+    ck_assert_int_eq(munmap(p, len), 0);
+    ck_assert(mt_is_pattern(s, len, 0, 46));
+    ck_assert_int_eq(munmap(s, len), 0);
+    ck_assert_int_eq(close(fd), 0);
+    ck_assert_uint_eq(mt_file_hash(path), hash);
+}
+END_TEST
+
+/* A shared mapping of a read-only descriptor made PROT_NONE can be
+ * raised to PROT_READ, never to PROT_WRITE. */
+START_TEST(prot_none_on_read_only_fd_raised_to_read)
+{
+    size_t pg = mt_page(), len = 2 * pg;
+    const char *path = mt_path("mprotect-rdonly-none");
+    unsigned char *p;
+    int fd = mt_make_file(path, len, 47);
+
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(close(fd), 0);
+    fd = open(path, O_RDONLY);
+    ck_assert_int_ge(fd, 0);
+    p = mmap(NULL, len, PROT_NONE, MAP_SHARED, fd, 0);
+    ck_assert_ptr_ne(p, MAP_FAILED);
+    errno = 0;
+    ck_assert_int_eq(mprotect(p, len, RW), -1);
+    ck_assert_int_eq(errno, EACCES);
+    ck_assert(mt_read_faults(p));
+    ck_assert_int_eq(mprotect(p, len, PROT_READ), 0);
+    ck_assert(mt_is_pattern(p, len, 0, 47));
+    ck_assert(mt_write_faults(p + pg));
+    ck_assert_int_eq(munmap(p, len), 0);
+    ck_assert_int_eq(close(fd), 0);
+}
+END_TEST
+
+/* A mapping at a file offset that is a multiple of the page size but
+ * not of 64 KiB: the protected page is the one asked for. */
+START_TEST(part_of_mapping_at_page_offset)
+{
+    size_t pg = mt_page(), len = 4 * pg, off = 3 * pg;
+    const char *path = mt_path("mprotect-offset");
+    unsigned char *p;
+    int fd = mt_make_file(path, off + len, 48);
+
+    ck_assert_int_ge(fd, 0);
+    p = mmap(NULL, len, RW, MAP_SHARED, fd, (off_t)off);
+    ck_assert_ptr_ne(p, MAP_FAILED);
+    ck_assert_int_eq(mprotect(p + pg, pg, PROT_NONE), 0);
+    ck_assert(!mt_write_faults(p + pg - 1));
+    ck_assert(mt_read_faults(p + pg));
+    ck_assert(mt_read_faults(p + 2 * pg - 1));
+    ck_assert(!mt_write_faults(p + 2 * pg));
+    ck_assert_int_eq(mprotect(p + 3 * pg, pg, PROT_READ), 0);
+    ck_assert(mt_write_faults(p + 3 * pg));
+    ck_assert(!mt_write_faults(p + 3 * pg - 1));
+    ck_assert_int_eq(mprotect(p, len, PROT_READ), 0);
+    ck_assert(mt_is_pattern(p, len, off, 48));
+    ck_assert_int_eq(munmap(p, len), 0);
+    ck_assert_int_eq(close(fd), 0);
+}
+END_TEST
+
+/* One call over a file mapping and an anonymous mapping that meet at a
+ * 64 KiB boundary (the place emptied first). */
+START_TEST(range_across_file_and_anonymous_mappings)
+{
+    size_t big = 64 * 1024, pg = mt_page();
+    const char *path = mt_path("mprotect-file-anon");
+    char *r, *q, *f, *a, c;
+    int fd = mt_make_file(path, big, 49);
+
+    ck_assert_int_ge(fd, 0);
+    r = mmap(NULL, 4 * big, PROT_NONE, ANON, -1, 0);
+    ck_assert_ptr_ne(r, MAP_FAILED);
+    q = round_up(r, big);
+    ck_assert_int_eq(munmap(r, 4 * big), 0);
+    f = mmap(q, big, RW, MAP_SHARED | MAP_FIXED, fd, 0);
+    ck_assert_ptr_eq(f, q);
+    a = mmap(q + big, 2 * pg, RW, ANON | MAP_FIXED, -1, 0);
+    ck_assert_ptr_eq(a, q + big);
+    a[0] = 8;
+    ck_assert_int_eq(mprotect(f + big - pg, 2 * pg, PROT_NONE), 0);
+    ck_assert(!mt_write_faults(f + big - pg - 1));
+    ck_assert(mt_read_faults(f + big - pg));
+    ck_assert(mt_read_faults(a));
+    ck_assert(!mt_write_faults(a + pg));
+    ck_assert_int_eq(mprotect(f + big - pg, 2 * pg, PROT_READ), 0);
+    ck_assert(mt_write_faults(f + big - 1));
+    ck_assert(mt_write_faults(a));
+    ck_assert_int_eq(a[0], 8);
+    ck_assert_int_eq(mprotect(f, big + 2 * pg, RW), 0);
+    f[big - 1] = 0x77;
+    a[0] = 9;
+    ck_assert_int_eq(msync(f, big, MS_SYNC), 0);
+    ck_assert_int_eq(mt_pread(fd, &c, 1, (long long)big - 1), 1);
+    ck_assert_int_eq(c, 0x77);
+    ck_assert(mt_is_pattern(f, big - 1, 0, 49));
+    ck_assert_int_eq(munmap(f, big + 2 * pg), 0);
+    ck_assert_int_eq(close(fd), 0);
+}
+END_TEST
+
+/* EACCES for the first mapping of a range: the mapping after it is not
+ * changed either (Linux stops at the mapping that refuses; pages before
+ * it may have changed, so the refusing one comes first here). */
+START_TEST(eacces_in_a_range_leaves_the_rest_alone)
+{
+    size_t big = 64 * 1024, pg = mt_page();
+    const char *path = mt_path("mprotect-eacces-range");
+    char *r, *q, *f, *a;
+    int fd = mt_make_file(path, big, 50);
+
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(close(fd), 0);
+    fd = open(path, O_RDONLY);
+    ck_assert_int_ge(fd, 0);
+    r = mmap(NULL, 4 * big, PROT_NONE, ANON, -1, 0);
+    ck_assert_ptr_ne(r, MAP_FAILED);
+    q = round_up(r, big);
+    ck_assert_int_eq(munmap(r, 4 * big), 0);
+    f = mmap(q, big, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0);
+    ck_assert_ptr_eq(f, q);
+    a = mmap(q + big, 2 * pg, PROT_READ, ANON | MAP_FIXED, -1, 0);
+    ck_assert_ptr_eq(a, q + big);
+    errno = 0;
+    ck_assert_int_eq(mprotect(f + big - pg, 3 * pg, RW), -1);
+    ck_assert_int_eq(errno, EACCES);
+    ck_assert(mt_write_faults(f + big - 1));
+    ck_assert(!mt_read_faults(f + big - 1));
+    ck_assert(mt_write_faults(a));
+    ck_assert(mt_write_faults(a + pg));
+    ck_assert(!mt_read_faults(a + pg));
+    errno = 0;
+    ck_assert_int_eq(mprotect(f + big - pg, 3 * pg, PROT_NONE), 0);
+    ck_assert(mt_read_faults(f + big - 1));
+    ck_assert(mt_read_faults(a + pg));
+    ck_assert(!mt_read_faults(f));
+    ck_assert_int_eq(munmap(f, big + 2 * pg), 0);
+    ck_assert_int_eq(close(fd), 0);
+}
+END_TEST
+
+/* A file mapping made with PROT_EXEC keeps the right to it: lowered,
+ * then raised again, it runs; made writable too, it is copy-on-write
+ * and runs the changed code ("mov $42, %eax; ret", then 43). */
+START_TEST(exec_restored_on_file_mapping)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    static const unsigned char code[] = {0xb8, 42, 0, 0, 0, 0xc3};
+    size_t pg = mt_page();
+    const char *path = mt_path("mprotect-exec-again");
+    unsigned char *p;
+    uint32_t hash;
+    int (*fn)(void);
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, code, sizeof code), (ssize_t)sizeof code);
+    ck_assert_int_eq(close(fd), 0);
+    hash = mt_file_hash(path);
+    fd = open(path, O_RDONLY);
+    ck_assert_int_ge(fd, 0);
+    p = mmap(NULL, pg, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+    ck_assert_ptr_ne(p, MAP_FAILED);
+    ck_assert_int_eq(mprotect(p, pg, PROT_NONE), 0);
+    ck_assert(mt_read_faults(p));
+    ck_assert_int_eq(mprotect(p, pg, PROT_READ), 0);
+    ck_assert_uint_eq(p[1], 42);
+    ck_assert_int_eq(mprotect(p, pg, PROT_READ | PROT_EXEC), 0);
+    memcpy(&fn, &p, sizeof fn);
+    ck_assert_int_eq(fn(), 42);
+    ck_assert_int_eq(mprotect(p, pg, PROT_READ | PROT_WRITE | PROT_EXEC),
+                     0);
+    p[1] = 43;
+    ck_assert_int_eq(fn(), 43);
+    ck_assert_int_eq(munmap(p, pg), 0);
+    ck_assert_int_eq(close(fd), 0);
+    ck_assert_uint_eq(mt_file_hash(path), hash);
+#endif
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
     Suite *s = suite_create("mprotect");
@@ -382,6 +618,13 @@ int main(int argc, char **argv)
     tcase_add_test(tc, unknown_prot_bits_are_einval);
     tcase_add_test(tc, unmapped_pages_are_enomem);
     tcase_add_test(tc, zero_length_is_noop);
+    tcase_add_test(tc, write_added_to_shared_file_mapping);
+    tcase_add_test(tc, write_added_to_private_file_mapping_is_copy_on_write);
+    tcase_add_test(tc, prot_none_on_read_only_fd_raised_to_read);
+    tcase_add_test(tc, part_of_mapping_at_page_offset);
+    tcase_add_test(tc, range_across_file_and_anonymous_mappings);
+    tcase_add_test(tc, eacces_in_a_range_leaves_the_rest_alone);
+    tcase_add_test(tc, exec_restored_on_file_mapping);
     suite_add_tcase(s, tc);
     return mt_main(argc, argv, s);
 }

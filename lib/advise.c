@@ -1,0 +1,155 @@
+/* madvise and posix_madvise: advice checked, then taken where Windows
+ * has something to match it. */
+#include "internal.h"
+
+#include <string.h>
+
+static int known_advice(int advice)
+{
+    switch (advice) {
+    case MADV_NORMAL:
+    case MADV_RANDOM:
+    case MADV_SEQUENTIAL:
+    case MADV_WILLNEED:
+    case MADV_DONTNEED:
+    case MADV_FREE:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Linux throws pages away only where that is allowed: never locked ones,
+ * and MADV_FREE only private anonymous memory. */
+static int may_discard(const struct mman_fragment *f, int advice)
+{
+    if (f->locked)
+        return 0;
+    return advice != MADV_FREE ||
+           (f->view->kind == MMAN_VIEW_ANONYMOUS && !f->shared);
+}
+
+/* Private anonymous pages after MADV_DONTNEED read as zero, as on Linux:
+ * decommit them and commit fresh ones unless they wait for a touch. */
+static int zero_anonymous(struct mman_fragment *f)
+{
+    size_t len = (size_t)(f->node.end - f->node.start);
+
+    if (!mman__decommit(f->node.start, len))
+        return mman__errno_from_win32(GetLastError());
+    if (f->view->noreserve || f->prot == PROT_NONE)
+        return 0;
+    if (!mman__commit(f->node.start, len, mman__page_protection(f->prot, 0)))
+        return mman__errno_from_win32(GetLastError());
+    return 0;
+}
+
+/* Private file pages after MADV_DONTNEED show the file again, as on
+ * Linux. Windows cannot drop a private copy of a page without dropping
+ * the whole view, so the file's bytes are copied over the pages that
+ * differ, read through a second, read-only view of the same section. */
+static int restore_file_pages(struct mman_fragment *f)
+{
+    struct mman_view *v = f->view;
+    char *start = f->node.start, *end = f->node.end;
+    char *mapped_end = mman__view_mapped_end(v), *window, *p;
+    uint64_t first = v->offset + (uint64_t)(start - v->node.start);
+    uint64_t from = first - first % mman__granularity;
+    size_t size, page = mman__page_size;
+    int err;
+
+    if (end > mapped_end)
+        end = mapped_end;
+    if (start >= end)
+        return 0;
+    size = (size_t)(first - from) + (size_t)(end - start);
+    window = mman__map_view(v->section, FILE_MAP_READ, from, size, NULL);
+    if (!window)
+        return mman__errno_from_win32(GetLastError());
+    err = mman__protect(start, (size_t)(end - start), PAGE_WRITECOPY)
+              ? 0
+              : mman__errno_from_win32(GetLastError());
+    for (p = start; !err && p < end; p += page) {
+        const char *file = window + (first - from) + (size_t)(p - start);
+
+        if (memcmp(p, file, page) != 0)
+            memcpy(p, file, page);
+    }
+    if (!err)
+        err = mman__view_protect(v, start, end, f->prot);
+    mman__unmap_view(window);
+    return err;
+}
+
+/* MADV_DONTNEED and MADV_FREE: what Linux drops, dropped. Shared memory
+ * keeps its contents, as on Linux. */
+static int discard(struct mman_fragment *f)
+{
+    if (f->shared)
+        return 0;
+    if (f->view->kind == MMAN_VIEW_ANONYMOUS)
+        return zero_anonymous(f);
+    return restore_file_pages(f);
+}
+
+/* MADV_WILLNEED: read ahead what lies in a file; failure is no error,
+ * advice being advice. */
+static void prefetch(const struct mman_fragment *f)
+{
+    char *end = f->node.end, *mapped_end;
+
+    if (f->view->kind != MMAN_VIEW_FILE || f->prot == PROT_NONE)
+        return;
+    mapped_end = mman__view_mapped_end(f->view);
+    if (end > mapped_end)
+        end = mapped_end;
+    if (f->node.start < end)
+        mman__prefetch(f->node.start, (size_t)(end - f->node.start));
+}
+
+/* Takes advice over [start, end), which is mapped; registry locked. */
+static int advise_locked(char *start, char *end, int advice)
+{
+    struct mman_fragment *f;
+    int err = 0;
+
+    if (advice == MADV_WILLNEED) {
+        for (f = mman__find(start); f && f->node.start < end;
+             f = mman__next(f))
+            prefetch(f);
+        return 0;
+    }
+    if (advice != MADV_DONTNEED && advice != MADV_FREE)
+        return 0; /* access patterns: Windows has nothing to tune */
+    for (f = mman__find(start); f && f->node.start < end; f = mman__next(f))
+        if (!may_discard(f, advice))
+            return EINVAL;
+    err = mman__split_at(start);
+    if (!err)
+        err = mman__split_at(end);
+    for (f = mman__find(start); !err && f && f->node.start < end;
+         f = mman__next(f))
+        err = discard(f);
+    return err;
+}
+
+int mman__advise(void *addr, size_t len, int advice)
+{
+    char *start, *end;
+    int err;
+
+    mman__init();
+    if (!known_advice(advice))
+        return EINVAL;
+    /* Linux says EINVAL for a range that wraps around (range_from's
+     * ENOMEM) as for an unaligned one. */
+    if (mman__range_from(addr, len, &start, &end))
+        return EINVAL;
+    if (start == end)
+        return 0;
+    mman__lock();
+    err = mman__range_mapped(start, end) ? advise_locked(start, end, advice)
+                                         : ENOMEM;
+    mman__unlock();
+    return err;
+}
