@@ -2,6 +2,7 @@
  * munmap among many mappings against among few. Prints ratios measured
  * in this one run (medians of interleaved rounds); asserts nothing. */
 #include "../lib/internal.h"
+#include "bench.h"
 
 #include <fcntl.h>
 #include <io.h>
@@ -9,47 +10,14 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define ROUNDS 15
 #define SIZE (64 * 1024)
-
-static double now(void)
-{
-    static LARGE_INTEGER freq;
-    LARGE_INTEGER t;
-
-    if (!freq.QuadPart)
-        QueryPerformanceFrequency(&freq);
-    QueryPerformanceCounter(&t);
-    return (double)t.QuadPart / (double)freq.QuadPart;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp);
-    return v[n / 2];
-}
-
-static void touch(volatile char *p, size_t len)
-{
-    size_t i;
-
-    for (i = 0; i < len; i += 4096)
-        p[i] = (char)i;
-}
 
 static int fd;
 static HANDLE file;
 
 static double ours_file(int n)
 {
-    double t = now();
+    double t = bench_now();
     int i;
 
     for (i = 0; i < n; i++) {
@@ -57,15 +25,15 @@ static double ours_file(int n)
 
         if (p == MAP_FAILED)
             abort();
-        touch(p, SIZE);
+        bench_touch(p, SIZE);
         munmap(p, SIZE);
     }
-    return (now() - t) / n;
+    return (bench_now() - t) / n;
 }
 
 static double bare_file(int n)
 {
-    double t = now();
+    double t = bench_now();
     int i;
 
     for (i = 0; i < n; i++) {
@@ -74,16 +42,16 @@ static double bare_file(int n)
 
         if (!p)
             abort();
-        touch(p, SIZE);
+        bench_touch(p, SIZE);
         UnmapViewOfFile(p);
         CloseHandle(s);
     }
-    return (now() - t) / n;
+    return (bench_now() - t) / n;
 }
 
 static double ours_anon(int n)
 {
-    double t = now();
+    double t = bench_now();
     int i;
 
     for (i = 0; i < n; i++) {
@@ -92,15 +60,15 @@ static double ours_anon(int n)
 
         if (p == MAP_FAILED)
             abort();
-        touch(p, SIZE);
+        bench_touch(p, SIZE);
         munmap(p, SIZE);
     }
-    return (now() - t) / n;
+    return (bench_now() - t) / n;
 }
 
 static double bare_anon(int n)
 {
-    double t = now();
+    double t = bench_now();
     int i;
 
     for (i = 0; i < n; i++) {
@@ -109,10 +77,10 @@ static double bare_anon(int n)
 
         if (!p)
             abort();
-        touch(p, SIZE);
+        bench_touch(p, SIZE);
         VirtualFree(p, 0, MEM_RELEASE);
     }
-    return (now() - t) / n;
+    return (bench_now() - t) / n;
 }
 
 /* munmap of one mapping while `live` others exist. */
@@ -138,33 +106,15 @@ static double munmap_among(int live, int n)
             perror("bench: mmap");
             exit(1);
         }
-        t = now();
+        t = bench_now();
         if (munmap(p, 4096) != 0)
             abort();
-        total += now() - t;
+        total += bench_now() - t;
     }
     for (i = 0; i < live; i++)
         munmap(keep[i], 4096);
     free(keep);
     return total / n;
-}
-
-static void compare(const char *what, double (*ours)(int),
-                    double (*bare)(int), int n, double target)
-{
-    double a[ROUNDS], b[ROUNDS], ma, mb;
-    int r;
-
-    ours(n / 10);
-    bare(n / 10);
-    for (r = 0; r < ROUNDS; r++) {
-        a[r] = ours(n);
-        b[r] = bare(n);
-    }
-    ma = median(a, ROUNDS);
-    mb = median(b, ROUNDS);
-    printf("%-44s %7.1f us vs %7.1f us  ratio %.2fx (target <= %.2fx)\n",
-           what, ma * 1e6, mb * 1e6, ma / mb, target);
 }
 
 int main(void)
@@ -177,18 +127,17 @@ int main(void)
     if (fd < 0 || ftruncate(fd, SIZE) != 0)
         return 1;
     file = (HANDLE)_get_osfhandle(fd);
-    compare("mmap+touch+munmap, 64 KiB file MAP_SHARED", ours_file,
-            bare_file, 200, 1.25);
-    compare("mmap+touch+munmap, 64 KiB anonymous", ours_anon, bare_anon,
-            2000, 1.10);
+    bench_compare("mmap+touch+munmap, 64 KiB file MAP_SHARED", ours_file,
+                  bare_file, 200, 1.25);
+    bench_compare("mmap+touch+munmap, 64 KiB anonymous", ours_anon,
+                  bare_anon, 2000, 1.10);
     for (r = 0; r < 5; r++) {
         many[r] = munmap_among(100000, 2000);
         few[r] = munmap_among(10, 2000);
     }
-    mm = median(many, 5);
-    mf = median(few, 5);
-    printf("%-44s %7.1f us vs %7.1f us  ratio %.2fx (target <= 1.50x)\n",
-           "munmap among 100,000 vs among 10", mm * 1e6, mf * 1e6, mm / mf);
+    mm = bench_median(many, 5);
+    mf = bench_median(few, 5);
+    bench_print("munmap among 100,000 vs among 10", mm, mf, 1.50);
     printf("registry memory per live mapping: %u bytes (fragment %u + view "
            "%u, before malloc overhead)\n",
            (unsigned)(sizeof(struct mman_fragment) +

@@ -92,6 +92,17 @@ BOOL mman__lock_pages(void *at, size_t size);
 BOOL mman__unlock_pages(void *at, size_t size);
 BOOL mman__grow_working_set(size_t size);
 
+/* By name, for the shm store: a handle (INVALID_HANDLE_VALUE on
+ * failure) shared for reading, writing and deleting, not inherited. */
+HANDLE mman__open_file(const wchar_t *path, DWORD access, DWORD disposition,
+                       DWORD attributes);
+BOOL mman__truncate(HANDLE file);
+BOOL mman__rename(const wchar_t *from, const wchar_t *to);
+BOOL mman__delete(const wchar_t *path);
+BOOL mman__remove_directory(const wchar_t *path);
+/* Succeeds also when the directory is there already. */
+BOOL mman__make_directory(const wchar_t *path, SECURITY_ATTRIBUTES *sa);
+
 #ifdef MMAN_TESTING
 /* Fail the count-th next call of the named wrapper with error. */
 void mman__inject_failure(const char *call, unsigned count, DWORD error);
@@ -275,6 +286,23 @@ int mman__range_locked(char *start, char *end);
 
 /* madvise without errno: 0 or an errno value. */
 int mman__advise(void *addr, size_t len, int advice);
+
+/* ---- the shm store (shm_store.c, shm_name.c) ---- */
+
+/* The store directory ("\\?\" form), or NULL with *err set. */
+const wchar_t *mman__shm_store(int *err);
+
+/* Makes the store and the directories of path, a path in it, with
+ * access for this user only where they are new. 0 or an errno value. */
+int mman__shm_make_directories(const wchar_t *path);
+
+/* Checks a name as glibc does: 0 with *bare, *len the name without its
+ * leading slashes; else EINVAL (empty, or a '/' inside), ENAMETOOLONG,
+ * or EISDIR ("." and "..", which glibc resolves to the store itself). */
+int mman__shm_name(const char *name, const char **bare, size_t *len);
+
+/* The object's path in the store (malloc'd), or NULL with *err set. */
+wchar_t *mman__shm_path(const char *bare, size_t len, int *err);
 
 /* ---- unmapping (munmap.c) ---- */
 

@@ -210,3 +210,51 @@ BOOL mman__close(HANDLE handle)
     MMAN_INJECT("CloseHandle", FALSE);
     return CloseHandle(handle);
 }
+
+/* ---- files by name (shm_open, shm_unlink) ---- */
+
+HANDLE mman__open_file(const wchar_t *path, DWORD access, DWORD disposition,
+                       DWORD attributes)
+{
+    MMAN_INJECT("CreateFileW", INVALID_HANDLE_VALUE);
+    return CreateFileW(path, access,
+                       FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                       NULL, disposition, attributes, NULL);
+}
+
+BOOL mman__truncate(HANDLE file)
+{
+    FILE_END_OF_FILE_INFO info;
+
+    MMAN_INJECT("SetFileInformationByHandle", FALSE);
+    info.EndOfFile.QuadPart = 0;
+    return SetFileInformationByHandle(file, FileEndOfFileInfo, &info,
+                                      sizeof info);
+}
+
+BOOL mman__rename(const wchar_t *from, const wchar_t *to)
+{
+    MMAN_INJECT("MoveFileExW", FALSE);
+    return MoveFileExW(from, to, 0);
+}
+
+BOOL mman__delete(const wchar_t *path)
+{
+    MMAN_INJECT("DeleteFileW", FALSE);
+    /* a read-only object must lose the attribute to be deleted */
+    SetFileAttributesW(path, FILE_ATTRIBUTE_NORMAL);
+    return DeleteFileW(path);
+}
+
+BOOL mman__remove_directory(const wchar_t *path)
+{
+    MMAN_INJECT("RemoveDirectoryW", FALSE);
+    return RemoveDirectoryW(path);
+}
+
+BOOL mman__make_directory(const wchar_t *path, SECURITY_ATTRIBUTES *sa)
+{
+    MMAN_INJECT("CreateDirectoryW", FALSE);
+    return CreateDirectoryW(path, sa) ||
+           GetLastError() == ERROR_ALREADY_EXISTS;
+}

@@ -1,0 +1,136 @@
+/* The shared memory cycle shm_open + ftruncate(64 KiB) + mmap(MAP_SHARED)
+ * + touch every page + munmap + close, against the bare Win32 job: a
+ * named pagefile-backed section, CreateFileMappingW + MapViewOfFile +
+ * touch + UnmapViewOfFile + CloseHandle. Twice: with the object removed
+ * every cycle (shm_unlink; the section dies with its last handle), and
+ * with it kept from cycle to cycle (unlinked once at the end; a handle
+ * held open keeps the section). Prints ratios measured in this one run
+ * (medians of interleaved rounds); asserts nothing. */
+#include "../lib/internal.h"
+#include "bench.h"
+
+#include <fcntl.h>
+#include <io.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SIZE (64 * 1024)
+
+static char name[64];
+static wchar_t wname[64];
+
+/* One cycle of ours; with unlink, the object is removed at its end. */
+static void ours_cycle(int unlink_each)
+{
+    int fd = shm_open(name, O_CREAT | O_RDWR, 0600);
+    char *p;
+
+    if (fd < 0)
+        bench_fail("bench: shm_open");
+    if (ftruncate(fd, SIZE) != 0)
+        bench_fail("bench: ftruncate");
+    p = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED)
+        bench_fail("bench: mmap");
+    bench_touch(p, SIZE);
+    if (munmap(p, SIZE) != 0)
+        bench_fail("bench: munmap");
+    if (close(fd) != 0)
+        bench_fail("bench: close");
+    if (unlink_each && shm_unlink(name) != 0)
+        bench_fail("bench: shm_unlink");
+}
+
+static void bare_cycle(void)
+{
+    HANDLE s = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL,
+                                  PAGE_READWRITE, 0, SIZE, wname);
+    char *p = s ? MapViewOfFile(s, FILE_MAP_WRITE, 0, 0, SIZE) : NULL;
+
+    if (!p) {
+        fprintf(stderr, "bench: CreateFileMappingW/MapViewOfFile: %lu\n",
+                (unsigned long)GetLastError());
+        exit(1);
+    }
+    bench_touch(p, SIZE);
+    UnmapViewOfFile(p);
+    CloseHandle(s);
+}
+
+static double ours_unlinked(int n)
+{
+    double t = bench_now();
+    int i;
+
+    for (i = 0; i < n; i++)
+        ours_cycle(1);
+    return (bench_now() - t) / n;
+}
+
+/* The section has no other handle: it goes with CloseHandle. */
+static double bare_unlinked(int n)
+{
+    double t = bench_now();
+    int i;
+
+    for (i = 0; i < n; i++)
+        bare_cycle();
+    return (bench_now() - t) / n;
+}
+
+static double ours_kept(int n)
+{
+    double t = bench_now();
+    int i;
+
+    for (i = 0; i < n; i++)
+        ours_cycle(0);
+    return (bench_now() - t) / n;
+}
+
+/* main holds a handle on the section: each cycle opens it again. */
+static double bare_kept(int n)
+{
+    return bare_unlinked(n);
+}
+
+int main(void)
+{
+    unsigned long pid = (unsigned long)GetCurrentProcessId();
+    HANDLE keep;
+    int fd;
+
+    _fmode = _O_BINARY;
+    snprintf(name, sizeof name, "/winmman-bench-%lu", pid);
+    swprintf(wname, sizeof wname / sizeof *wname,
+             L"Local\\winmman-bench-%lu", pid);
+
+    /* shm_open may not be there yet: say so and stop, not fail. */
+    fd = shm_open(name, O_CREAT | O_RDWR, 0600);
+    if (fd < 0) {
+        printf("shm_open: %s\n", strerror(errno));
+        return 0;
+    }
+    close(fd);
+    if (shm_unlink(name) != 0)
+        bench_fail("bench: shm_unlink");
+
+    bench_compare("shm cycle 64 KiB, shm_unlink each cycle", ours_unlinked,
+                  bare_unlinked, 200, 1.50);
+
+    keep = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0,
+                              SIZE, wname);
+    if (!keep) {
+        fprintf(stderr, "bench: CreateFileMappingW: %lu\n",
+                (unsigned long)GetLastError());
+        return 1;
+    }
+    bench_compare("shm cycle 64 KiB, kept, unlinked at end",
+                  ours_kept, bare_kept, 200, 1.50);
+    CloseHandle(keep);
+    if (shm_unlink(name) != 0)
+        bench_fail("bench: shm_unlink");
+    return 0;
+}
