@@ -104,8 +104,11 @@ BOOL mman__remove_directory(const wchar_t *path);
 BOOL mman__make_directory(const wchar_t *path, SECURITY_ATTRIBUTES *sa);
 
 #ifdef MMAN_TESTING
-/* Fail the count-th next call of the named wrapper with error. */
-void mman__inject_failure(const char *call, unsigned count, DWORD error);
+/* Fail the count-th next call of the named wrapper, and times - 1 more
+ * after it, with error; up to four calls at once. A NULL call clears
+ * them all. */
+void mman__inject_failure(const char *call, unsigned count, unsigned times,
+                          DWORD error);
 #endif
 
 /* ---- files behind descriptors (fd.c) ---- */

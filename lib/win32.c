@@ -6,26 +6,49 @@
 #include <string.h>
 
 #ifdef MMAN_TESTING
-static const char *inject_call;
-static unsigned inject_countdown;
-static DWORD inject_error;
+/* Up to four calls can be set to fail at once. */
+static struct {
+    const char *call;
+    unsigned skip;  /* calls to let through first */
+    unsigned times; /* calls to fail then */
+    DWORD error;
+} injected[4];
 
-void mman__inject_failure(const char *call, unsigned count, DWORD error)
+void mman__inject_failure(const char *call, unsigned count, unsigned times,
+                          DWORD error)
 {
-    inject_call = call;
-    inject_countdown = count;
-    inject_error = error;
+    size_t i;
+
+    for (i = 0; i < 4; i++) {
+        if (!call) {
+            injected[i].call = NULL;
+        } else if (!injected[i].call) {
+            injected[i].call = call;
+            injected[i].skip = count - 1;
+            injected[i].times = times;
+            injected[i].error = error;
+            return;
+        }
+    }
 }
 
 static int inject(const char *call)
 {
-    if (!inject_call || strcmp(call, inject_call) != 0)
-        return 0;
-    if (--inject_countdown > 0)
-        return 0;
-    inject_call = NULL;
-    SetLastError(inject_error);
-    return 1;
+    size_t i;
+
+    for (i = 0; i < 4; i++) {
+        if (!injected[i].call || strcmp(call, injected[i].call) != 0 ||
+            injected[i].times == 0)
+            continue;
+        if (injected[i].skip > 0) {
+            injected[i].skip--;
+            return 0;
+        }
+        injected[i].times--;
+        SetLastError(injected[i].error);
+        return 1;
+    }
+    return 0;
 }
 #define MMAN_INJECT(call, failed)                                        \
     do {                                                                 \

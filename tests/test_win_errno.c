@@ -89,10 +89,10 @@ static void check_mmap_fails(const char *call, DWORD error, int expected)
     void *p;
 
     GetProcessHandleCount(GetCurrentProcess(), &handles_before);
-    mman__inject_failure(call, 1, error);
+    mman__inject_failure(call, 1, 1, error);
     p = mmap(NULL, 20 * mt_page(), PROT_READ | PROT_WRITE, MAP_SHARED, fd,
              0);
-    mman__inject_failure(NULL, 0, 0);
+    mman__inject_failure(NULL, 0, 0, 0);
     ck_assert_ptr_eq(p, MAP_FAILED);
     ck_assert_int_eq(errno, expected);
     GetProcessHandleCount(GetCurrentProcess(), &handles_after);
@@ -117,6 +117,101 @@ START_TEST(win32_failures_in_mmap_reach_errno)
 }
 END_TEST
 
+/* Whether every page of [p, p + len) is locked: MS_INVALIDATE says. */
+static int locked(void *p, size_t len)
+{
+    return msync(p, len, MS_INVALIDATE) == -1 && errno == EBUSY;
+}
+
+/* Windows refuses to lock past the working set: the library grows it and
+ * tries again; when it cannot grow it, ENOMEM (over the limit); when the
+ * pages still cannot be locked, EAGAIN. Nothing stays locked. */
+START_TEST(lock_limits_reach_errno)
+{
+    size_t len = 4 * mt_page();
+    char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+    ck_assert_ptr_ne(p, MAP_FAILED);
+    /* the working set grows and the second try locks */
+    mman__inject_failure("VirtualLock", 1, 1, ERROR_WORKING_SET_QUOTA);
+    ck_assert_int_eq(mlock(p, len), 0);
+    ck_assert(locked(p, len));
+    ck_assert_int_eq(munlock(p, len), 0);
+    /* the working set cannot grow */
+    mman__inject_failure("VirtualLock", 1, 1, ERROR_WORKING_SET_QUOTA);
+    mman__inject_failure("SetProcessWorkingSetSize", 1, 1,
+                         ERROR_PRIVILEGE_NOT_HELD);
+    ck_assert_int_eq(mlock(p, len), -1);
+    ck_assert_int_eq(errno, ENOMEM);
+    ck_assert(!locked(p, len));
+    mman__inject_failure(NULL, 0, 0, 0);
+    /* mlockall, when the second of two mappings cannot be locked, leaves
+     * the first unlocked too */
+    {
+        char *q = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+        ck_assert_ptr_ne(q, MAP_FAILED);
+        mman__inject_failure("VirtualLock", 2, 1, ERROR_NOT_ENOUGH_MEMORY);
+        ck_assert_int_eq(mlockall(MCL_CURRENT), -1);
+        ck_assert_int_eq(errno, ENOMEM);
+        mman__inject_failure(NULL, 0, 0, 0);
+        ck_assert(!locked(p, len));
+        ck_assert(!locked(q, len));
+        ck_assert_int_eq(munmap(q, len), 0);
+    }
+    ck_assert_int_eq(munmap(p, len), 0);
+}
+END_TEST
+
+/* When the pages cannot be locked even in a grown working set: EAGAIN,
+ * and nothing stays locked. */
+START_TEST(lock_still_refused_is_eagain)
+{
+    size_t len = 2 * mt_page();
+    char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+    ck_assert_ptr_ne(p, MAP_FAILED);
+    mman__inject_failure("VirtualLock", 1, 2, ERROR_WORKING_SET_QUOTA);
+    ck_assert_int_eq(mlock(p, len), -1);
+    ck_assert_int_eq(errno, EAGAIN);
+    mman__inject_failure(NULL, 0, 0, 0);
+    ck_assert(!locked(p, len));
+    /* Wine's word for the same refusal */
+    mman__inject_failure("VirtualLock", 1, 1, ERROR_ACCESS_DENIED);
+    ck_assert_int_eq(mlock(p, len), 0);
+    mman__inject_failure(NULL, 0, 0, 0);
+    ck_assert(locked(p, len));
+    ck_assert_int_eq(munlockall(), 0);
+    ck_assert_int_eq(munmap(p, len), 0);
+}
+END_TEST
+
+/* ERROR_LOCK_VIOLATION from FlushViewOfFile is transient: retried. */
+START_TEST(flush_lock_violation_is_retried)
+{
+    size_t len = 2 * mt_page();
+    int f = mt_make_file(mt_path("lv"), len, 9);
+    char *p;
+
+    ck_assert_int_ge(f, 0);
+    p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, f, 0);
+    ck_assert_ptr_ne(p, MAP_FAILED);
+    p[0] = 42;
+    mman__inject_failure("FlushViewOfFile", 1, 3, ERROR_LOCK_VIOLATION);
+    ck_assert_int_eq(msync(p, len, MS_SYNC), 0);
+    mman__inject_failure(NULL, 0, 0, 0);
+    mman__inject_failure("FlushViewOfFile", 1, 1, ERROR_IO_DEVICE);
+    ck_assert_int_eq(msync(p, len, MS_SYNC), -1);
+    ck_assert_int_eq(errno, EIO);
+    mman__inject_failure(NULL, 0, 0, 0);
+    ck_assert_int_eq(munmap(p, len), 0);
+    ck_assert_int_eq(close(f), 0);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
     Suite *s = suite_create("win_errno");
@@ -124,6 +219,9 @@ int main(int argc, char **argv)
 
     tcase_add_test(tc, every_entry_translates);
     tcase_add_test(tc, win32_failures_in_mmap_reach_errno);
+    tcase_add_test(tc, lock_limits_reach_errno);
+    tcase_add_test(tc, lock_still_refused_is_eagain);
+    tcase_add_test(tc, flush_lock_violation_is_retried);
     suite_add_tcase(s, tc);
     return mt_main(argc, argv, s);
 }
