@@ -160,9 +160,16 @@ int mman__shm_make_directories(const wchar_t *path)
      * security: a store shared on purpose stays shared. */
     for (p = copy + wcslen(base); !err && (p = wcschr(p, L'\\')) != NULL;
          p++) {
+        DWORD attributes;
+
         *p = 0;
         if (!mman__make_directory(copy, &sa))
             err = mman__errno_from_win32(GetLastError());
+        attributes = GetFileAttributesW(copy);
+        /* POSIX: a path through a file that is not a directory */
+        if (!err && attributes != INVALID_FILE_ATTRIBUTES &&
+            !(attributes & FILE_ATTRIBUTE_DIRECTORY))
+            err = ENOTDIR;
         *p = L'\\';
     }
     free(copy);
