@@ -51,16 +51,14 @@ static int zero_anonymous(struct mman_fragment *f)
 static int restore_file_pages(struct mman_fragment *f)
 {
     struct mman_view *v = f->view;
-    char *start = f->node.start, *end = f->node.end;
-    char *mapped_end = mman__view_mapped_end(v), *window, *p;
+    char *start = f->node.start, *end = mman__fragment_pages_end(f);
+    char *window, *p;
     uint64_t first = v->offset + (uint64_t)(start - v->node.start);
     uint64_t from = first - first % mman__granularity;
     size_t size, page = mman__page_size;
     int err;
 
-    if (end > mapped_end)
-        end = mapped_end;
-    if (start >= end)
+    if (start == end)
         return 0;
     size = (size_t)(first - from) + (size_t)(end - start);
     window = mman__map_view(v->section, FILE_MAP_READ, from, size, NULL);
@@ -96,14 +94,10 @@ static int discard(struct mman_fragment *f)
  * advice being advice. */
 static void prefetch(const struct mman_fragment *f)
 {
-    char *end = f->node.end, *mapped_end;
+    char *end = mman__fragment_pages_end(f);
 
-    if (f->view->kind != MMAN_VIEW_FILE || f->prot == PROT_NONE)
-        return;
-    mapped_end = mman__view_mapped_end(f->view);
-    if (end > mapped_end)
-        end = mapped_end;
-    if (f->node.start < end)
+    if (f->view->kind == MMAN_VIEW_FILE && f->prot != PROT_NONE &&
+        f->node.start < end)
         mman__prefetch(f->node.start, (size_t)(end - f->node.start));
 }
 
@@ -124,9 +118,7 @@ static int advise_locked(char *start, char *end, int advice)
     for (f = mman__find(start); f && f->node.start < end; f = mman__next(f))
         if (!may_discard(f, advice))
             return EINVAL;
-    err = mman__split_at(start);
-    if (!err)
-        err = mman__split_at(end);
+    err = mman__split_around(start, end);
     for (f = mman__find(start); !err && f && f->node.start < end;
          f = mman__next(f))
         err = discard(f);

@@ -212,6 +212,11 @@ void mman__view_forget(struct mman_view *view);
  * fragment crosses addr. 0 or ENOMEM. */
 int mman__split_at(char *addr);
 
+/* The same at start and at end, so that [start, end) holds whole
+ * fragments. 0 or ENOMEM (splitting only adds records: nothing to
+ * undo). */
+int mman__split_around(char *start, char *end);
+
 /* Number of fragments / views in the registry (tests, benchmarks). */
 size_t mman__fragment_count(void);
 size_t mman__view_count(void);
@@ -223,6 +228,10 @@ void mman__view_destroy(struct mman_view *view);
 
 /* Where the bytes backed by the file view end (page-rounded). */
 char *mman__view_mapped_end(const struct mman_view *view);
+
+/* Where the pages of f that exist end: a file view has none past end of
+ * file (f->node.start when f holds none). */
+char *mman__fragment_pages_end(const struct mman_fragment *f);
 
 /* Applies prot to [start, end) of view, as far as pages exist there. */
 int mman__view_protect(struct mman_view *view, char *start, char *end,

@@ -10,16 +10,9 @@ int mman__lock_future;
  * nothing to do for them now. Pages past end of file do not exist. */
 static char *lockable_end(const struct mman_fragment *f)
 {
-    char *end = f->node.end, *mapped_end;
+    char *end = mman__fragment_pages_end(f);
 
-    if (f->prot == PROT_NONE)
-        return NULL;
-    if (f->view->kind == MMAN_VIEW_FILE) {
-        mapped_end = mman__view_mapped_end(f->view);
-        if (mapped_end < end)
-            end = mapped_end;
-    }
-    return end > f->node.start ? end : NULL;
+    return f->prot != PROT_NONE && end > f->node.start ? end : NULL;
 }
 
 /* Windows says a process may lock only what fits in its working set
@@ -67,20 +60,10 @@ static void unlock_fragment(struct mman_fragment *f)
     f->locked = 0;
 }
 
-/* Splits the fragments at start and end, so that the range holds whole
- * fragments. 0 or ENOMEM (splitting only adds records: nothing to
- * undo). */
-static int split_around(char *start, char *end)
-{
-    int err = mman__split_at(start);
-
-    return err ? err : mman__split_at(end);
-}
-
 int mman__lock_range(char *start, char *end)
 {
     struct mman_fragment *f;
-    int err = split_around(start, end);
+    int err = mman__split_around(start, end);
 
     for (f = mman__first_ending_after(start); !err && f && f->node.start < end;
          f = mman__next(f)) {
@@ -104,7 +87,7 @@ int mman__lock_range(char *start, char *end)
 int mman__unlock_range(char *start, char *end)
 {
     struct mman_fragment *f;
-    int err = split_around(start, end);
+    int err = mman__split_around(start, end);
 
     for (f = mman__first_ending_after(start); !err && f && f->node.start < end;
          f = mman__next(f))

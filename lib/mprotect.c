@@ -31,9 +31,7 @@ int mman__mprotect(void *addr, size_t len, int prot)
             err = EACCES;
             goto out;
         }
-    err = mman__split_at(start);
-    if (!err)
-        err = mman__split_at(end);
+    err = mman__split_around(start, end);
     for (f = mman__find(start); !err && f && f->node.start < end;
          f = mman__next(f))
         n++;

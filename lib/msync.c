@@ -24,8 +24,7 @@ static int sync_fragment(struct mman_fragment *f, int flags,
                          struct mman_view **last_synced)
 {
     struct mman_view *v = f->view;
-    char *s = f->node.start, *e = f->node.end;
-    char *mapped_end = mman__view_mapped_end(v);
+    char *s = f->node.start, *e = mman__fragment_pages_end(f);
     int err;
 
     /* Read-only views have nothing to write back (and FlushFileBuffers
@@ -33,9 +32,7 @@ static int sync_fragment(struct mman_fragment *f, int flags,
     if (v->kind != MMAN_VIEW_FILE || !v->shared ||
         !(v->view_access & FILE_MAP_WRITE))
         return 0;
-    if (e > mapped_end)
-        e = mapped_end;
-    if (s >= e)
+    if (s == e)
         return 0;
     err = flush_view(s, e);
     if (err || !(flags & MS_SYNC) || *last_synced == v)

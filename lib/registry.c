@@ -212,6 +212,13 @@ int mman__split_at(char *addr)
     return f && f->node.start < addr && !mman__split(f, addr) ? ENOMEM : 0;
 }
 
+int mman__split_around(char *start, char *end)
+{
+    int err = mman__split_at(start);
+
+    return err ? err : mman__split_at(end);
+}
+
 struct mman_view *mman__view_new(enum mman_view_kind kind, char *start,
                                  size_t span)
 {

@@ -6,6 +6,18 @@ char *mman__view_mapped_end(const struct mman_view *view)
     return view->node.start + MMAN_ROUND_UP(view->mapped, mman__page_size);
 }
 
+char *mman__fragment_pages_end(const struct mman_fragment *f)
+{
+    char *mapped_end;
+
+    if (f->view->kind != MMAN_VIEW_FILE)
+        return f->node.end;
+    mapped_end = mman__view_mapped_end(f->view);
+    if (mapped_end > f->node.end)
+        return f->node.end;
+    return mapped_end > f->node.start ? mapped_end : f->node.start;
+}
+
 /* Clips [*start, *end) to the part of a file view backed by the file;
  * returns 0 when nothing of it is. */
 static int clip_to_mapped(const struct mman_view *view, char **start,
