@@ -99,6 +99,10 @@ int shm_open(const char *name, int oflag, mode_t mode)
      * for O_CREAT|O_EXCL, EINVAL otherwise (its EISDIR, renamed). */
     if (err == EISDIR)
         err = (oflag & O_CREAT) && (oflag & O_EXCL) ? EEXIST : EINVAL;
+    /* Linux gives O_ACCMODE an fd that can neither read nor write; the
+     * C runtime has no such descriptor (the README says so). */
+    if (!err && (oflag & O_ACCMODE) == O_ACCMODE)
+        err = EINVAL;
     if (err)
         return mman__fail(err);
     path = mman__shm_path(bare, len, &err);

@@ -1004,6 +1004,22 @@ static void cycle(const char *name, size_t pg)
     ck_assert_int_eq(shm_unlink(name), 0);
 }
 
+/* O_ACCMODE as an access mode (no read, no write) gives an fd on Linux
+ * that the C runtime cannot have: EINVAL, and nothing created. */
+START_TEST(no_access_mode_is_einval)
+{
+    const char *name = unique("accmode");
+    wchar_t *path = object_path(name);
+
+    ck_assert_int_eq(shm_open(name, O_ACCMODE | O_CREAT, 0600), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_uint_eq(GetFileAttributesW(path), INVALID_FILE_ATTRIBUTES);
+    ck_assert_int_eq(shm_open(name, O_RDWR, 0), -1);
+    ck_assert_int_eq(errno, ENOENT);
+    free(path);
+}
+END_TEST
+
 START_TEST(thousand_cycles_leak_nothing)
 {
     size_t pg = mt_page();
@@ -1060,6 +1076,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, objects_are_temporary_and_read_only_without_write_bits);
     tcase_add_test(tc, hostile_names_stay_in_store);
     tcase_add_test(tc, unlink_while_mapped_leaves_nothing);
+    tcase_add_test(tc, no_access_mode_is_einval);
     tcase_add_test(tc, thousand_cycles_leak_nothing);
     suite_add_tcase(s, tc);
     return mt_main(argc, argv, s);
