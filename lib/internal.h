@@ -102,6 +102,22 @@ BOOL mman__delete(const wchar_t *path);
 BOOL mman__remove_directory(const wchar_t *path);
 /* Succeeds also when the directory is there already. */
 BOOL mman__make_directory(const wchar_t *path, SECURITY_ATTRIBUTES *sa);
+/* *search is for FindNextFileW and FindClose. */
+BOOL mman__find_first(const wchar_t *pattern, WIN32_FIND_DATAW *found,
+                      HANDLE *search);
+
+/* The shm store's place and security: the user's local application
+ * data folder (MAX_PATH characters), an absolute path (its length, 0 on
+ * failure), the user's SID as a string (for LocalFree), a security
+ * descriptor from SDDL (for LocalFree). */
+BOOL mman__local_app_data(wchar_t *buf);
+DWORD mman__full_path(const wchar_t *path, wchar_t *full, DWORD size);
+BOOL mman__user_sid(wchar_t **sid);
+BOOL mman__security_from_sddl(const wchar_t *sddl,
+                              PSECURITY_DESCRIPTOR *descriptor);
+
+/* A C runtime descriptor that owns handle, or -1. */
+int mman__fd_from_handle(HANDLE handle, int flags);
 
 #ifdef MMAN_TESTING
 /* Fail the count-th next call of the named wrapper, and times - 1 more
@@ -109,6 +125,11 @@ BOOL mman__make_directory(const wchar_t *path, SECURITY_ATTRIBUTES *sa);
  * them all. */
 void mman__inject_failure(const char *call, unsigned count, unsigned times,
                           DWORD error);
+/* Every wrapper's call name (count of them in *count). */
+const char *const *mman__wrapped_calls(size_t *count);
+/* record is told the name of every wrapped call made from now on (NULL
+ * stops it). */
+void mman__trace_calls(void (*record)(const char *call));
 #endif
 
 /* ---- files behind descriptors (fd.c) ---- */
@@ -303,6 +324,11 @@ int mman__advise(void *addr, size_t len, int advice);
 
 /* The store directory ("\\?\" form), or NULL with *err set. */
 const wchar_t *mman__shm_store(int *err);
+#ifdef MMAN_TESTING
+/* Finds the store again at the next call (after MMAN_SHM_DIR changed,
+ * or to walk the failures of finding it). */
+void mman__shm_store_forget(void);
+#endif
 
 /* Makes the store and the directories of path, a path in it, with
  * access for this user only where they are new. 0 or an errno value. */

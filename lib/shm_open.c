@@ -3,7 +3,6 @@
 #include "internal.h"
 
 #include <fcntl.h>
-#include <io.h>
 #include <stdlib.h>
 
 static DWORD file_access(int oflag)
@@ -82,8 +81,8 @@ static HANDLE open_object(const wchar_t *path, int oflag, mode_t mode,
  * FD_CLOEXEC) is not passed to child processes. */
 static int descriptor(HANDLE h, int oflag)
 {
-    return _open_osfhandle((intptr_t)h, (oflag & (O_ACCMODE | O_APPEND)) |
-                                            O_NOINHERIT | O_BINARY);
+    return mman__fd_from_handle(h, (oflag & (O_ACCMODE | O_APPEND)) |
+                                       O_NOINHERIT | O_BINARY);
 }
 
 int shm_open(const char *name, int oflag, mode_t mode)

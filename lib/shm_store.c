@@ -2,8 +2,6 @@
  * object a file in it (DESIGN.md section 3). */
 #include "internal.h"
 
-#include <sddl.h>
-#include <shfolder.h>
 #include <stdlib.h>
 #include <wchar.h>
 
@@ -13,28 +11,6 @@
 static wchar_t *store;  /* "\\?\" form, no trailing backslash */
 static int store_error; /* errno value when there is no store */
 static INIT_ONCE store_once = INIT_ONCE_STATIC_INIT;
-
-typedef HRESULT(WINAPI *folder_path_fn)(HWND, int, HANDLE, DWORD, LPWSTR);
-
-/* The user's local application data folder: per user, and unmoved by
- * TMP or TEMP. shell32 is loaded only here, so that programs that never
- * call shm_open do not pay for it. */
-static int local_app_data(wchar_t *buf)
-{
-    HMODULE shell32 = LoadLibraryW(L"shell32.dll");
-    folder_path_fn folder_path;
-    int ok = 0;
-
-    if (!shell32)
-        return 0;
-    folder_path = (folder_path_fn)(void (*)(void))GetProcAddress(
-        shell32, "SHGetFolderPathW");
-    if (folder_path)
-        ok = folder_path(NULL, CSIDL_LOCAL_APPDATA | CSIDL_FLAG_CREATE, NULL,
-                         0, buf) == S_OK;
-    FreeLibrary(shell32);
-    return ok;
-}
 
 /* The "\\?\" form of an absolute path, which takes any length and every
  * file name as it is (no device names, no trailing dots dropped). */
@@ -71,12 +47,12 @@ static int store_path(wchar_t *place, wchar_t *full)
     DWORD n = GetEnvironmentVariableW(STORE_VARIABLE, place, LONGEST_PATH);
 
     if (n == 0 || n >= LONGEST_PATH) {
-        if (!local_app_data(place) ||
+        if (!mman__local_app_data(place) ||
             wcslen(place) + wcslen(STORE_LEAF) >= LONGEST_PATH)
             return ENOENT;
         wcscat(place, STORE_LEAF);
     }
-    n = GetFullPathNameW(place, LONGEST_PATH, full, NULL);
+    n = mman__full_path(place, full, LONGEST_PATH);
     if (n == 0 || n >= LONGEST_PATH)
         return mman__errno_from_win32(GetLastError());
     store = long_form(full);
@@ -102,38 +78,32 @@ const wchar_t *mman__shm_store(int *err)
     return store;
 }
 
+#ifdef MMAN_TESTING
+void mman__shm_store_forget(void)
+{
+    free(store);
+    store = NULL;
+    InitOnceInitialize(&store_once);
+}
+#endif
+
 /* Security attributes that give the user, and nobody else, every
  * access, inherited by what is created inside. 0 or an errno value. */
 static int owner_only(SECURITY_ATTRIBUTES *sa)
 {
-    union {
-        TOKEN_USER user;
-        char bytes[256];
-    } info;
-    wchar_t *sid = NULL, sddl[256];
-    HANDLE token;
-    DWORD size;
-    BOOL ok;
+    wchar_t *sid = NULL, sddl[256]; /* a SID string is under 200 */
+    BOOL ok = mman__user_sid(&sid) && wcslen(sid) < 200;
 
-    if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token))
-        return mman__errno_from_win32(GetLastError());
-    ok = GetTokenInformation(token, TokenUser, &info, sizeof info, &size) &&
-         ConvertSidToStringSidW(info.user.User.Sid, &sid) &&
-         wcslen(sid) < 200;
     if (ok) {
         wcscpy(sddl, L"D:P(A;OICI;FA;;;");
         wcscat(sddl, sid);
         wcscat(sddl, L")");
         sa->nLength = sizeof *sa;
         sa->bInheritHandle = FALSE;
-        ok = ConvertStringSecurityDescriptorToSecurityDescriptorW(
-            sddl, SDDL_REVISION_1, &sa->lpSecurityDescriptor, NULL);
+        ok = mman__security_from_sddl(sddl, &sa->lpSecurityDescriptor);
     }
-    if (!ok)
-        size = GetLastError();
     LocalFree(sid);
-    CloseHandle(token);
-    return ok ? 0 : mman__errno_from_win32(size);
+    return ok ? 0 : mman__errno_from_win32(GetLastError());
 }
 
 int mman__shm_make_directories(const wchar_t *path)

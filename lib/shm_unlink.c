@@ -22,8 +22,7 @@ static void sweep(const wchar_t *store, wchar_t *scratch)
         return;
     wcscpy(scratch, store);
     wcscat(scratch, TOMBSTONE L"*");
-    search = FindFirstFileW(scratch, &found);
-    if (search == INVALID_HANDLE_VALUE)
+    if (!mman__find_first(scratch, &found, &search))
         return;
     do {
         wcscpy(scratch, store);

@@ -3,9 +3,38 @@
  * can walk every call site's failure path. */
 #include "internal.h"
 
+#include <io.h>
+#include <sddl.h>
+#include <shfolder.h>
+#include <stdlib.h>
 #include <string.h>
 
 #ifdef MMAN_TESTING
+/* Every call this layer wraps, by the name MMAN_INJECT gives it: a test
+ * can then tell which it has not reached. A wrapper whose name is
+ * missing here stops the test build at its first call. */
+static const char *const wrapped[] = {
+    "CreateFileMapping", "MapViewOfFileEx", "UnmapViewOfFile",
+    "VirtualAlloc(MEM_RESERVE)", "VirtualAlloc(MEM_RESERVE|MEM_COMMIT)",
+    "VirtualAlloc(MEM_COMMIT)", "VirtualFree(MEM_DECOMMIT)",
+    "VirtualFree(MEM_RELEASE)", "VirtualProtect", "VirtualQuery",
+    "FlushViewOfFile", "FlushFileBuffers", "GetFileInformationByHandleEx",
+    "PrefetchVirtualMemory", "VirtualLock", "VirtualUnlock",
+    "SetProcessWorkingSetSize", "DuplicateHandle", "ReOpenFile",
+    "CloseHandle", "CreateFileW", "SetFileInformationByHandle",
+    "MoveFileExW", "DeleteFileW", "RemoveDirectoryW", "CreateDirectoryW",
+    "FindFirstFileW", "SHGetFolderPathW", "GetFullPathNameW",
+    "GetTokenInformation",
+    "ConvertStringSecurityDescriptorToSecurityDescriptorW",
+    "_open_osfhandle",
+};
+
+const char *const *mman__wrapped_calls(size_t *count)
+{
+    *count = sizeof wrapped / sizeof wrapped[0];
+    return wrapped;
+}
+
 /* Up to four calls can be set to fail at once. */
 static struct {
     const char *call;
@@ -13,6 +42,13 @@ static struct {
     unsigned times; /* calls to fail then */
     DWORD error;
 } injected[4];
+
+static void (*tracer)(const char *call);
+
+void mman__trace_calls(void (*record)(const char *call))
+{
+    tracer = record;
+}
 
 void mman__inject_failure(const char *call, unsigned count, unsigned times,
                           DWORD error)
@@ -32,10 +68,23 @@ void mman__inject_failure(const char *call, unsigned count, unsigned times,
     }
 }
 
+static void check_listed(const char *call)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof wrapped / sizeof wrapped[0]; i++)
+        if (strcmp(call, wrapped[i]) == 0)
+            return;
+    abort();
+}
+
 static int inject(const char *call)
 {
     size_t i;
 
+    check_listed(call);
+    if (tracer)
+        tracer(call);
     for (i = 0; i < 4; i++) {
         if (!injected[i].call || strcmp(call, injected[i].call) != 0 ||
             injected[i].times == 0)
@@ -280,4 +329,83 @@ BOOL mman__make_directory(const wchar_t *path, SECURITY_ATTRIBUTES *sa)
     MMAN_INJECT("CreateDirectoryW", FALSE);
     return CreateDirectoryW(path, sa) ||
            GetLastError() == ERROR_ALREADY_EXISTS;
+}
+
+BOOL mman__find_first(const wchar_t *pattern, WIN32_FIND_DATAW *found,
+                      HANDLE *search)
+{
+    MMAN_INJECT("FindFirstFileW", FALSE);
+    *search = FindFirstFileW(pattern, found);
+    return *search != INVALID_HANDLE_VALUE;
+}
+
+/* ---- the shm store's place and security ---- */
+
+typedef HRESULT(WINAPI *folder_path_fn)(HWND, int, HANDLE, DWORD, LPWSTR);
+
+/* shell32 is loaded only here, so that programs that never call
+ * shm_open do not pay for it. */
+BOOL mman__local_app_data(wchar_t *buf)
+{
+    HMODULE shell32;
+    folder_path_fn folder_path;
+    HRESULT result = E_FAIL;
+
+    MMAN_INJECT("SHGetFolderPathW", FALSE);
+    shell32 = LoadLibraryW(L"shell32.dll");
+    if (!shell32)
+        return FALSE;
+    folder_path = (folder_path_fn)(void (*)(void))GetProcAddress(
+        shell32, "SHGetFolderPathW");
+    if (folder_path)
+        result = folder_path(NULL, CSIDL_LOCAL_APPDATA | CSIDL_FLAG_CREATE,
+                             NULL, 0, buf);
+    FreeLibrary(shell32);
+    if (result != S_OK)
+        SetLastError(ERROR_PATH_NOT_FOUND);
+    return result == S_OK;
+}
+
+DWORD mman__full_path(const wchar_t *path, wchar_t *full, DWORD size)
+{
+    MMAN_INJECT("GetFullPathNameW", 0);
+    return GetFullPathNameW(path, size, full, NULL);
+}
+
+BOOL mman__user_sid(wchar_t **sid)
+{
+    union {
+        TOKEN_USER user;
+        char bytes[256];
+    } info;
+    HANDLE token;
+    DWORD size;
+    BOOL ok;
+
+    MMAN_INJECT("GetTokenInformation", FALSE);
+    if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token))
+        return FALSE;
+    ok = GetTokenInformation(token, TokenUser, &info, sizeof info, &size) &&
+         ConvertSidToStringSidW(info.user.User.Sid, sid);
+    size = GetLastError();
+    CloseHandle(token);
+    SetLastError(size);
+    return ok;
+}
+
+BOOL mman__security_from_sddl(const wchar_t *sddl,
+                              PSECURITY_DESCRIPTOR *descriptor)
+{
+    MMAN_INJECT("ConvertStringSecurityDescriptorToSecurityDescriptorW",
+                FALSE);
+    return ConvertStringSecurityDescriptorToSecurityDescriptorW(
+        sddl, SDDL_REVISION_1, descriptor, NULL);
+}
+
+/* ---- the C runtime ---- */
+
+int mman__fd_from_handle(HANDLE handle, int flags)
+{
+    MMAN_INJECT("_open_osfhandle", -1);
+    return _open_osfhandle((intptr_t)handle, flags);
 }

@@ -7,6 +7,7 @@
 #define MT_H
 
 #include <check.h>
+#include "mt_fault.h"
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -32,13 +33,6 @@ const char *mt_built_program(const char *rel);
  * status, or -1 if it could not be started. */
 int mt_run_program(const char *program, ...);
 
-/* The page size. */
-size_t mt_page(void);
-
-/* Whether reading / writing the byte at p faults (SIGSEGV or SIGBUS).
- * The write probe writes back the byte it read. */
-int mt_read_faults(const volatile void *p);
-int mt_write_faults(volatile void *p);
 
 /* A path in this process's temporary directory (removed at exit with
  * what is in it). The result stays valid until exit. */
