@@ -95,8 +95,9 @@ BOOL mman__grow_working_set(size_t size);
 /* By name, for the shm store: a handle (INVALID_HANDLE_VALUE on
  * failure) shared for reading, writing and deleting, not inherited. */
 HANDLE mman__open_file(const wchar_t *path, DWORD access, DWORD disposition,
-                       DWORD attributes);
+                       DWORD attributes, SECURITY_ATTRIBUTES *sa);
 BOOL mman__truncate(HANDLE file);
+BOOL mman__set_attributes(const wchar_t *path, DWORD attributes);
 BOOL mman__rename(const wchar_t *from, const wchar_t *to);
 BOOL mman__delete(const wchar_t *path);
 BOOL mman__remove_directory(const wchar_t *path);
@@ -113,6 +114,8 @@ BOOL mman__find_first(const wchar_t *pattern, WIN32_FIND_DATAW *found,
 BOOL mman__local_app_data(wchar_t *buf);
 DWORD mman__full_path(const wchar_t *path, wchar_t *full, DWORD size);
 BOOL mman__user_sid(wchar_t **sid);
+/* The DACL of path, as a self-relative descriptor (for LocalFree). */
+BOOL mman__security_of(const wchar_t *path, PSECURITY_DESCRIPTOR *descriptor);
 BOOL mman__security_from_sddl(const wchar_t *sddl,
                               PSECURITY_DESCRIPTOR *descriptor);
 
@@ -330,9 +333,12 @@ const wchar_t *mman__shm_store(int *err);
 void mman__shm_store_forget(void);
 #endif
 
-/* Makes the store and the directories of path, a path in it, with
- * access for this user only where they are new. 0 or an errno value. */
+/* Makes the store (access for this user only) and the directories of
+ * path, a path in it, where they are missing. 0 or an errno value. */
 int mman__shm_make_directories(const wchar_t *path);
+/* Fills sa for something made inside the store; ENOENT while there is
+ * no store. 0 or an errno value. */
+int mman__shm_inside_security(SECURITY_ATTRIBUTES *sa);
 
 /* Checks a name as glibc does: 0 with *bare, *len the name without its
  * leading slashes; else EINVAL (empty, or a '/' inside), ENAMETOOLONG,

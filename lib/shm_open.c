@@ -57,16 +57,28 @@ static int truncate_object(HANDLE h, int oflag)
 static HANDLE open_object(const wchar_t *path, int oflag, mode_t mode,
                           int *created, int *err)
 {
-    HANDLE h = mman__open_file(path, file_access(oflag), disposition(oflag),
-                               attributes(mode));
+    SECURITY_ATTRIBUTES inside, *sa = NULL;
+    HANDLE h;
 
+    if (oflag & O_CREAT) {
+        *err = mman__shm_inside_security(&inside);
+        if (*err == ENOENT)
+            *err = mman__shm_make_directories(path);
+        if (!*err)
+            *err = mman__shm_inside_security(&inside);
+        if (*err)
+            return INVALID_HANDLE_VALUE;
+        sa = &inside;
+    }
+    h = mman__open_file(path, file_access(oflag), disposition(oflag),
+                        attributes(mode), sa);
     if (h == INVALID_HANDLE_VALUE &&
         GetLastError() == ERROR_PATH_NOT_FOUND && (oflag & O_CREAT)) {
         *err = mman__shm_make_directories(path);
         if (*err)
             return INVALID_HANDLE_VALUE;
         h = mman__open_file(path, file_access(oflag), disposition(oflag),
-                            attributes(mode));
+                            attributes(mode), sa);
     }
     if (h == INVALID_HANDLE_VALUE) {
         *err = mman__errno_from_win32(GetLastError());
@@ -74,6 +86,15 @@ static HANDLE open_object(const wchar_t *path, int oflag, mode_t mode,
     }
     *created = (oflag & O_CREAT) &&
                ((oflag & O_EXCL) || GetLastError() != ERROR_ALREADY_EXISTS);
+    /* Wine makes a file created with a security descriptor writable
+     * whatever its attributes say: read-only is set again, by name. */
+    if (*created && !(mode & 0222) &&
+        !mman__set_attributes(path, attributes(mode))) {
+        *err = mman__errno_from_win32(GetLastError());
+        mman__close(h);
+        mman__delete(path);
+        return INVALID_HANDLE_VALUE;
+    }
     return h;
 }
 

@@ -11,6 +11,8 @@
 static wchar_t *store;  /* "\\?\" form, no trailing backslash */
 static int store_error; /* errno value when there is no store */
 static INIT_ONCE store_once = INIT_ONCE_STATIC_INIT;
+/* the store's own access, for what is made inside it */
+static PSECURITY_DESCRIPTOR volatile inside;
 
 /* The "\\?\" form of an absolute path, which takes any length and every
  * file name as it is (no device names, no trailing dots dropped). */
@@ -83,6 +85,8 @@ void mman__shm_store_forget(void)
 {
     free(store);
     store = NULL;
+    LocalFree(inside);
+    inside = NULL;
     InitOnceInitialize(&store_once);
 }
 #endif
@@ -106,6 +110,64 @@ static int owner_only(SECURITY_ATTRIBUTES *sa)
     return ok ? 0 : mman__errno_from_win32(GetLastError());
 }
 
+/* POSIX gives a new object the permissions mode asks for. Everything
+ * made inside the store gets the store's own access instead (README):
+ * Windows would give that by inheritance, but Wine inherits nothing and
+ * falls back to the umask, which lets others read; so it is given
+ * explicitly. Read once, when first needed (inside, above). */
+int mman__shm_inside_security(SECURITY_ATTRIBUTES *sa)
+{
+    PSECURITY_DESCRIPTOR sd = inside;
+    const wchar_t *base;
+    int err;
+
+    if (!sd) {
+        base = mman__shm_store(&err);
+        if (!base)
+            return err;
+        if (!mman__security_of(base, &sd))
+            return mman__errno_from_win32(GetLastError());
+        if (InterlockedCompareExchangePointer((PVOID volatile *)&inside, sd,
+                                              NULL)) {
+            LocalFree(sd);
+            sd = inside;
+        }
+    }
+    sa->nLength = sizeof *sa;
+    sa->bInheritHandle = FALSE;
+    sa->lpSecurityDescriptor = sd;
+    return 0;
+}
+
+/* Makes one directory; ENOTDIR if a file is in the way, as POSIX says
+ * for a path through a file that is not a directory. */
+static int make_directory(const wchar_t *path, SECURITY_ATTRIBUTES *sa)
+{
+    DWORD attributes;
+
+    if (!mman__make_directory(path, sa))
+        return mman__errno_from_win32(GetLastError());
+    attributes = GetFileAttributesW(path);
+    if (attributes != INVALID_FILE_ATTRIBUTES &&
+        !(attributes & FILE_ATTRIBUTE_DIRECTORY))
+        return ENOTDIR;
+    return 0;
+}
+
+/* The store itself, owner-only where it is new (an existing one keeps
+ * its security: a store shared on purpose stays shared). */
+static int make_store(const wchar_t *base)
+{
+    SECURITY_ATTRIBUTES sa;
+    int err = owner_only(&sa);
+
+    if (err)
+        return err;
+    err = make_directory(base, &sa);
+    LocalFree(sa.lpSecurityDescriptor);
+    return err;
+}
+
 int mman__shm_make_directories(const wchar_t *path)
 {
     const wchar_t *base;
@@ -116,33 +178,22 @@ int mman__shm_make_directories(const wchar_t *path)
     base = mman__shm_store(&err);
     if (!base)
         return err;
-    err = owner_only(&sa);
+    err = make_store(base);
+    if (!err)
+        err = mman__shm_inside_security(&sa);
     if (err)
         return err;
     copy = malloc((wcslen(path) + 1) * sizeof *copy);
-    if (!copy) {
-        LocalFree(sa.lpSecurityDescriptor);
+    if (!copy)
         return ENOMEM;
-    }
     wcscpy(copy, path);
-    /* The store itself, then each directory of a long name; the last
-     * component is the object. Existing directories keep their
-     * security: a store shared on purpose stays shared. */
-    for (p = copy + wcslen(base); !err && (p = wcschr(p, L'\\')) != NULL;
+    /* each directory of a long name; the last component is the object */
+    for (p = copy + wcslen(base) + 1; !err && (p = wcschr(p, L'\\')) != NULL;
          p++) {
-        DWORD attributes;
-
         *p = 0;
-        if (!mman__make_directory(copy, &sa))
-            err = mman__errno_from_win32(GetLastError());
-        attributes = GetFileAttributesW(copy);
-        /* POSIX: a path through a file that is not a directory */
-        if (!err && attributes != INVALID_FILE_ATTRIBUTES &&
-            !(attributes & FILE_ATTRIBUTE_DIRECTORY))
-            err = ENOTDIR;
+        err = make_directory(copy, &sa);
         *p = L'\\';
     }
     free(copy);
-    LocalFree(sa.lpSecurityDescriptor);
     return err;
 }

@@ -3,6 +3,7 @@
  * can walk every call site's failure path. */
 #include "internal.h"
 
+#include <aclapi.h>
 #include <io.h>
 #include <sddl.h>
 #include <shfolder.h>
@@ -22,9 +23,10 @@ static const char *const wrapped[] = {
     "PrefetchVirtualMemory", "VirtualLock", "VirtualUnlock",
     "SetProcessWorkingSetSize", "DuplicateHandle", "ReOpenFile",
     "CloseHandle", "CreateFileW", "SetFileInformationByHandle",
-    "MoveFileExW", "DeleteFileW", "RemoveDirectoryW", "CreateDirectoryW",
-    "FindFirstFileW", "SHGetFolderPathW", "GetFullPathNameW",
-    "GetTokenInformation",
+    "SetFileAttributesW", "MoveFileExW", "DeleteFileW", "RemoveDirectoryW",
+    "CreateDirectoryW", "FindFirstFileW", "SHGetFolderPathW",
+    "GetFullPathNameW",
+    "GetTokenInformation", "GetNamedSecurityInfoW",
     "ConvertStringSecurityDescriptorToSecurityDescriptorW",
     "_open_osfhandle",
 };
@@ -286,12 +288,12 @@ BOOL mman__close(HANDLE handle)
 /* ---- files by name (shm_open, shm_unlink) ---- */
 
 HANDLE mman__open_file(const wchar_t *path, DWORD access, DWORD disposition,
-                       DWORD attributes)
+                       DWORD attributes, SECURITY_ATTRIBUTES *sa)
 {
     MMAN_INJECT("CreateFileW", INVALID_HANDLE_VALUE);
     return CreateFileW(path, access,
                        FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-                       NULL, disposition, attributes, NULL);
+                       sa, disposition, attributes, NULL);
 }
 
 BOOL mman__truncate(HANDLE file)
@@ -302,6 +304,12 @@ BOOL mman__truncate(HANDLE file)
     info.EndOfFile.QuadPart = 0;
     return SetFileInformationByHandle(file, FileEndOfFileInfo, &info,
                                       sizeof info);
+}
+
+BOOL mman__set_attributes(const wchar_t *path, DWORD attributes)
+{
+    MMAN_INJECT("SetFileAttributesW", FALSE);
+    return SetFileAttributesW(path, attributes);
 }
 
 BOOL mman__rename(const wchar_t *from, const wchar_t *to)
@@ -391,6 +399,18 @@ BOOL mman__user_sid(wchar_t **sid)
     CloseHandle(token);
     SetLastError(size);
     return ok;
+}
+
+BOOL mman__security_of(const wchar_t *path, PSECURITY_DESCRIPTOR *descriptor)
+{
+    DWORD error;
+
+    MMAN_INJECT("GetNamedSecurityInfoW", FALSE);
+    error = GetNamedSecurityInfoW(path, SE_FILE_OBJECT,
+                                  DACL_SECURITY_INFORMATION, NULL, NULL,
+                                  NULL, NULL, descriptor);
+    SetLastError(error);
+    return error == ERROR_SUCCESS;
 }
 
 BOOL mman__security_from_sddl(const wchar_t *sddl,

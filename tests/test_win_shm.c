@@ -1053,6 +1053,899 @@ START_TEST(thousand_cycles_leak_nothing)
 }
 END_TEST
 
+/* ---- 9. random and hostile names in a store of their own ---- */
+
+/* A deterministic generator (a 64-bit LCG, its high bits). */
+static uint32_t next_random(uint64_t *state)
+{
+    *state = *state * 6364136223846793005u + 1442695040888963407u;
+    return (uint32_t)(*state >> 33);
+}
+
+/* The bytes of a name after its leading slashes, as glibc sees them. */
+static const char *bare_of(const char *name)
+{
+    while (*name == '/')
+        name++;
+    return name;
+}
+
+/* The store's file of a name, laid out as README says: the bytes in
+ * lowercase hex, 64 bytes a component, directories "<hex>.d". Written
+ * here anew, not taken from the library. */
+static void layout(wchar_t *out, size_t size, const wchar_t *store,
+                   const char *bare)
+{
+    size_t n = (size_t)swprintf(out, size, L"%ls", store), i;
+
+    for (i = 0; bare[i]; i++) {
+        if (i % 64 == 0)
+            n += (size_t)swprintf(out + n, size - n, i ? L".d\\" : L"\\");
+        n += (size_t)swprintf(out + n, size - n, L"%02x",
+                              (unsigned)(unsigned char)bare[i]);
+    }
+}
+
+/* "\\?\" + the full path of a narrow path (malloc'd). */
+static wchar_t *long_path(const char *path)
+{
+    wchar_t full[2048], *w;
+    DWORD n = GetFullPathNameW(wide(path), 2048, full, NULL);
+
+    ck_assert(n > 0 && n < 2048);
+    w = malloc((n + 5) * sizeof *w);
+    ck_assert_ptr_nonnull(w);
+    swprintf(w, n + 5, L"\\\\?\\%ls", full);
+    return w;
+}
+
+/* Up to 60 bytes of a name, readable in a message. */
+static const char *shown(const char *name)
+{
+    static char buf[4][300];
+    static unsigned k;
+    char *b = buf[k++ % 4];
+    size_t n = 0, i;
+
+    for (i = 0; name[i] && i < 60; i++) {
+        unsigned char c = (unsigned char)name[i];
+
+        if (c >= 0x20 && c < 0x7f && c != '\\')
+            b[n++] = (char)c;
+        else
+            n += (size_t)sprintf(b + n, "\\x%02x", c);
+    }
+    if (name[i])
+        n += (size_t)sprintf(b + n, "...");
+    b[n] = 0;
+    return b;
+}
+
+/* Names no Windows file may have, or that mean something to a path.
+ * Each may be a name of a POSIX object; each is one distinct object. */
+static const char *const hostile_valid[] = {
+    "/:", "/*", "/?", "/\"", "/<", "/>", "/|", "/\\",
+    "/: * ? \" < > | \\",
+    "/..\\..\\x", "/C:\\x", "/\\\\?\\C:\\x", "/\\\\.\\C:",
+    "/CON", "/NUL", "/COM1", "/LPT1.txt", "/con.", "/a ", "/a.", "/a",
+    "/A", "/x", "/X",
+    "/CONIN$", "/CONOUT$", "/CLOCK$", "/COM\xc2\xb9", "/LPT\xc2\xb2",
+    "/x::$DATA", "/x:stream", "/$MFT",
+    /* ".." after one decoding or another */
+    "/%2e%2e", "/.%2e", "/%2e.", "/%2E%2E%5Cx", "/2e2e", "/2e", "/..\\",
+    "/...", "/. ", "/.. ", "/ ..", "/..\t", "/\xc0\xae\xc0\xae",
+    "/\xc0\xae", "/\xe0\x80\xae\xe0\x80\xae", "/\xc0\xaf",
+    "/..\xc0\xafx", "/\xef\xbc\x8f", "/\xef\xbc\xbc",
+    "/\xef\xbc\x8e\xef\xbc\x8e", "/\xe2\x80\xa4\xe2\x80\xa4", "/\xc2\xa5",
+    /* UTF-8, and what is not */
+    "/\xc3\xa9t\xc3\xa9", "/\xe6\x97\xa5\xe6\x9c\xac", "/\xf0\x9f\x98\x80",
+    "/\xff\xfe", "/\xfe\xff", "/\xed\xa0\x80", "/\xf4\x90\x80\x80",
+    "/\x80", "/\xc3",
+    /* environment, short names, the store's own names */
+    "/%", "/%%", "/%TEMP%", "/%2f", "/%00", "/~1", "/PROGRA~1",
+    "/MMAN-S~1", "/STORE~1", "/CANARY~1.TXT", "/deleted.1.1",
+    "/deleted.*", "/mman-shm", "/store", "/canary.txt",
+    "/..\\canary.txt", "/..\\..\\canary.txt", "/x.d", "/00", "/00.d",
+    "/61", "/61.d", "/.d",
+    /* control bytes and blanks */
+    "/\x01", "/\x1f\x7f", "/a\tb", "/a\r\nb", "/ ", "/  ",
+    /* without a slash, and with several */
+    "no-slash", "///three-slashes",
+};
+
+/* Names glibc refuses: a '/' after the leading ones, nothing left, or
+ * "." and "..", which it takes for the store directory itself. */
+static const char *const hostile_invalid[] = {
+    "", "/", "//", "/a/b", "/a/", "/./x", "/../x", "/..\\../x", "/x/..",
+    "a/b", "/.", "/..", "//..", "..", "/\xc0\xae/",
+};
+
+/* What glibc gives for name: creating it (O_CREAT|O_EXCL), opening it,
+ * unlinking it. 0s: a valid name. An unlink errno of -1: ENOENT or
+ * ENAMETOOLONG (glibc 2.36 says ENOENT for the names of 260 bytes and
+ * more that its buffer refuses, ENAMETOOLONG from the kernel below). */
+static void expected_errors(const char *name, int *create, int *open_,
+                            int *unlink_)
+{
+    const char *bare = bare_of(name);
+    size_t n = strlen(bare);
+
+    *create = *open_ = *unlink_ = 0;
+    if (n == 0 || strchr(bare, '/')) {
+        *create = *open_ = EINVAL;
+        *unlink_ = ENOENT;
+    } else if (n > 255) {
+        /* the library: ENAMETOOLONG (README: glibc says EINVAL from
+         * 260 on) */
+        *create = *open_ = ENAMETOOLONG;
+        *unlink_ = n < 260 ? ENAMETOOLONG : -1;
+    } else if (strcmp(bare, ".") == 0 || strcmp(bare, "..") == 0) {
+        *create = EEXIST;
+        *open_ = EINVAL;
+        *unlink_ = EISDIR;
+    }
+}
+
+#define MAX_NAMES 800
+#define RANDOM_NAMES 500
+
+struct named {
+    char s[320];
+    int create, open_, unlink_;
+};
+
+static struct named names[MAX_NAMES];
+static size_t nnames, nvalid, nrandom;
+
+/* Whether bare is already the bare form of a valid name. */
+static int taken(const char *bare)
+{
+    size_t i;
+
+    for (i = 0; i < nnames; i++)
+        if (!names[i].create && strcmp(bare_of(names[i].s), bare) == 0)
+            return 1;
+    return 0;
+}
+
+/* Adds name; 0 if it is a valid name already there. */
+static int add_name(const char *name)
+{
+    struct named *r = &names[nnames];
+
+    expected_errors(name, &r->create, &r->open_, &r->unlink_);
+    if (!r->create && taken(bare_of(name)))
+        return 0;
+    snprintf(r->s, sizeof r->s, "%s", name);
+    nvalid += !r->create;
+    nnames++;
+    return 1;
+}
+
+/* A name of "/" + n bytes of fill. */
+static void add_filled(size_t n, char fill, const char *tail)
+{
+    char buf[320];
+
+    buf[0] = '/';
+    memset(buf + 1, fill, n);
+    buf[n + 1] = 0;
+    snprintf(buf + 1 + n - strlen(tail), sizeof buf - n, "%s", tail);
+    add_name(buf);
+}
+
+/* The fixed names, then random ones: lengths 1 to 255 (each 50th of
+ * 255 bytes, 254, 256, and the lengths where components change), bytes
+ * 1 to 255 but '/'. Returns 0, or 1 if the fixed list has a duplicate
+ * or a name in the wrong list. */
+static int make_names(uint64_t seed)
+{
+    static const size_t edges[] = {255, 254, 256, 64, 65, 128, 129, 1,
+                                   63,  192, 193};
+    size_t i, j, len;
+    char buf[320];
+
+    nnames = nvalid = nrandom = 0;
+    for (i = 0; i < sizeof hostile_valid / sizeof *hostile_valid; i++)
+        if (!add_name(hostile_valid[i]) || names[nnames - 1].create)
+            return 1;
+    for (i = 0; i < sizeof hostile_invalid / sizeof *hostile_invalid; i++)
+        if (!add_name(hostile_invalid[i]) || !names[nnames - 1].create)
+            return 1;
+    /* long ones: 255 and 254 dots, backslashes, "..\" over and over,
+     * blanks, colons, 0xff; a name and its prefix at each component
+     * edge (file "<hex>" beside directory "<hex>.d") */
+    add_filled(255, '.', "");
+    add_filled(254, '.', "");
+    add_filled(255, '\\', "");
+    for (i = 1; i < 256; i++)
+        buf[i] = "..\\"[(i - 1) % 3];
+    buf[0] = '/';
+    buf[256] = 0;
+    add_name(buf);
+    add_filled(255, ' ', "");
+    add_filled(255, ':', "");
+    add_filled(255, (char)0xff, "");
+    add_filled(200, 'x', "CON");
+    for (i = 0; i < sizeof edges / sizeof *edges; i++)
+        if (edges[i] < 256)
+            add_filled(edges[i], 'x', "");
+    add_filled(64, 'A', "");
+    add_filled(64, 'a', "");
+    add_filled(65, 'A', "");
+    add_filled(65, 'a', "");
+    /* too long: 256 to 260 bytes, and 300 */
+    add_filled(256, 'x', "");
+    add_filled(259, 'y', "");
+    add_filled(260, 'z', "");
+    add_filled(300, 'q', "");
+    /* leading slashes do not count: 2 + 255 */
+    buf[0] = buf[1] = '/';
+    memset(buf + 2, 'w', 255);
+    buf[257] = 0;
+    add_name(buf);
+    for (i = 0; i < RANDOM_NAMES && nnames < MAX_NAMES; i++) {
+        do {
+            len = i % 50 < sizeof edges / sizeof *edges
+                      ? edges[i % 50]
+                      : 1 + next_random(&seed) % 255;
+            buf[0] = '/';
+            for (j = 1; j <= len; j++)
+                do
+                    buf[j] = (char)(1 + next_random(&seed) % 255);
+                while (buf[j] == '/');
+            buf[len + 1] = 0;
+        } while (!add_name(buf));
+        nrandom++;
+    }
+    return 0;
+}
+
+/* What an object holds: its index, then its bare name. */
+static size_t contents(size_t i, char *buf)
+{
+    const char *bare = bare_of(names[i].s);
+    size_t n = strlen(bare);
+
+    buf[0] = (char)(i & 0xff);
+    buf[1] = (char)(i >> 8);
+    memcpy(buf + 2, bare, n);
+    return n + 2;
+}
+
+/* Whether fd (at its start) holds exactly i's contents. */
+static int holds(int fd, size_t i)
+{
+    char want[320], got[400];
+    size_t n = contents(i, want);
+
+    return read(fd, got, sizeof got) == (int)n &&
+           memcmp(got, want, n) == 0 && read(fd, got, 1) == 0;
+}
+
+/* Files (not directories) under dir, recursively. */
+static size_t count_files(const wchar_t *dir)
+{
+    WIN32_FIND_DATAW found;
+    wchar_t *spec = malloc(4096 * sizeof *spec);
+    size_t n = 0;
+    HANDLE search;
+
+    if (!spec)
+        return (size_t)-1;
+    swprintf(spec, 4096, L"%ls\\*", dir);
+    search = FindFirstFileW(spec, &found);
+    if (search != INVALID_HANDLE_VALUE) {
+        do {
+            if (wcscmp(found.cFileName, L".") == 0 ||
+                wcscmp(found.cFileName, L"..") == 0)
+                continue;
+            if (found.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) {
+                swprintf(spec, 4096, L"%ls\\%ls", dir, found.cFileName);
+                n += count_files(spec);
+            } else {
+                n++;
+            }
+        } while (FindNextFileW(search, &found));
+        FindClose(search);
+    }
+    free(spec);
+    return n;
+}
+
+static int failed(int code, const char *what, size_t i, int err)
+{
+    printf("random names: %s: #%u \"%s\" (%u bytes): errno %d\n", what,
+           (unsigned)i, shown(names[i].s), (unsigned)strlen(names[i].s),
+           err);
+    return code;
+}
+
+/* "names SEED": in the store MMAN_SHM_DIR names (fresh), creates every
+ * name, reads each back, then unlinks them all. 0, or the step that
+ * failed (its reason printed). */
+static int child_names(int argc, char **argv)
+{
+    const wchar_t *store;
+    wchar_t *file;
+    char buf[320], alias[330];
+    size_t i, k, n;
+    int err, fd;
+
+    if (argc < 1)
+        return 2;
+    if (make_names(strtoull(argv[0], NULL, 0)))
+        return 3;
+    store = mman__shm_store(&err);
+    file = malloc(4096 * sizeof *file);
+    if (!store || !file)
+        return 4;
+    for (i = 0; i < nnames; i++) {
+        errno = 0;
+        fd = shm_open(names[i].s, O_RDWR | O_CREAT | O_EXCL, 0600);
+        if (names[i].create) {
+            if (fd >= 0 || errno != names[i].create)
+                return failed(10, "create: not refused so", i,
+                              fd >= 0 ? 0 : errno);
+            fd = shm_open(names[i].s, O_RDWR, 0);
+            if (fd >= 0 || errno != names[i].open_)
+                return failed(11, "open: not refused so", i,
+                              fd >= 0 ? 0 : errno);
+            err = shm_unlink(names[i].s) == 0 ? 0 : errno;
+            if (names[i].unlink_ < 0 ? err != ENOENT && err != ENAMETOOLONG
+                                     : err != names[i].unlink_)
+                return failed(12, "unlink: not refused so", i, err);
+            continue;
+        }
+        if (fd < 0)
+            return failed(13, "create", i, errno);
+        n = contents(i, buf);
+        if (write(fd, buf, (unsigned)n) != (int)n)
+            return failed(14, "write", i, errno);
+        if (close(fd) != 0)
+            return failed(15, "close", i, errno);
+        layout(file, 4096, store, bare_of(names[i].s));
+        if (!is_file(file))
+            return failed(16, "not at its place in the store", i, 0);
+    }
+    /* one file per valid name, and nothing else */
+    if (count_files(store) != nvalid) {
+        printf("random names: %u files in the store for %u names\n",
+               (unsigned)count_files(store), (unsigned)nvalid);
+        return 17;
+    }
+    /* every object holds its own name: no two names share one */
+    for (i = 0; i < nnames; i++) {
+        if (names[i].create)
+            continue;
+        fd = shm_open(names[i].s, O_RDONLY, 0);
+        if (fd < 0)
+            return failed(20, "reopen", i, errno);
+        if (!holds(fd, i))
+            return failed(21, "holds another's bytes", i, 0);
+        close(fd);
+        if (shm_open(names[i].s, O_RDWR | O_CREAT | O_EXCL, 0600) >= 0 ||
+            errno != EEXIST)
+            return failed(22, "created twice", i, errno);
+        /* more leading slashes name the same object */
+        if (i % 4 == 0) {
+            snprintf(alias, sizeof alias, "//%s", bare_of(names[i].s));
+            fd = shm_open(alias, O_RDONLY, 0);
+            if (fd < 0)
+                return failed(23, "reopen with \"//\"", i, errno);
+            if (!holds(fd, i))
+                return failed(24, "\"//\" opens another", i, 0);
+            close(fd);
+        }
+    }
+    for (i = k = 0; i < nnames; i++) {
+        if (names[i].create)
+            continue;
+        if (shm_unlink(names[i].s) != 0)
+            return failed(30, "unlink", i, errno);
+        if (shm_unlink(names[i].s) == 0 || errno != ENOENT)
+            return failed(31, "unlink twice: not ENOENT", i, errno);
+        if (shm_open(names[i].s, O_RDONLY, 0) >= 0 || errno != ENOENT)
+            return failed(32, "open after unlink: not ENOENT", i, errno);
+        k++;
+    }
+    free(file);
+    printf("NOTE: random names: %u names, %u objects made, read back and "
+           "unlinked (%u random), %u refused with glibc's errno\n",
+           (unsigned)nnames, (unsigned)k, (unsigned)nrandom,
+           (unsigned)(nnames - nvalid));
+    return k == nvalid && nrandom == RANDOM_NAMES ? 0 : 33;
+}
+
+/* A recursive snapshot of a directory: each entry's path below it,
+ * kind, size and content hash. */
+struct entry {
+    wchar_t *rel;
+    int dir;
+    unsigned long long size;
+    uint32_t hash;
+};
+
+struct snapshot {
+    struct entry *e;
+    size_t n;
+};
+
+static uint32_t hash_of(const wchar_t *path)
+{
+    HANDLE h = CreateFileW(path, GENERIC_READ,
+                           FILE_SHARE_READ | FILE_SHARE_WRITE |
+                               FILE_SHARE_DELETE,
+                           NULL, OPEN_EXISTING, 0, NULL);
+    uint32_t hash = 2166136261u;
+    unsigned char buf[4096];
+    DWORD got, i;
+
+    ck_assert_msg(h != INVALID_HANDLE_VALUE, "open %s: %lu", u8(path),
+                  GetLastError());
+    while (ReadFile(h, buf, sizeof buf, &got, NULL) && got > 0)
+        for (i = 0; i < got; i++)
+            hash = (hash ^ buf[i]) * 16777619u;
+    CloseHandle(h);
+    return hash;
+}
+
+/* Adds what is below root\rel (rel may be empty) to s, leaving out
+ * skip (a full path) and what is in it. */
+static void walk(struct snapshot *s, const wchar_t *root, const wchar_t *rel,
+                 const wchar_t *skip)
+{
+    WIN32_FIND_DATAW found;
+    wchar_t spec[4096], full[4096], sub[4096];
+    HANDLE search;
+
+    swprintf(spec, 4096, *rel ? L"%ls\\%ls\\*" : L"%ls%ls\\*", root, rel);
+    search = FindFirstFileW(spec, &found);
+    if (search == INVALID_HANDLE_VALUE)
+        return;
+    do {
+        struct entry *e;
+
+        if (wcscmp(found.cFileName, L".") == 0 ||
+            wcscmp(found.cFileName, L"..") == 0)
+            continue;
+        swprintf(sub, 4096, *rel ? L"%ls\\%ls" : L"%ls%ls", rel,
+                 found.cFileName);
+        swprintf(full, 4096, L"%ls\\%ls", root, sub);
+        if (skip && _wcsicmp(full, skip) == 0)
+            continue;
+        s->e = realloc(s->e, (s->n + 1) * sizeof *s->e);
+        ck_assert_ptr_nonnull(s->e);
+        e = &s->e[s->n++];
+        e->rel = _wcsdup(sub);
+        e->dir = !!(found.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY);
+        e->size = (unsigned long long)found.nFileSizeHigh << 32 |
+                  found.nFileSizeLow;
+        e->hash = e->dir ? 0 : hash_of(full);
+        if (e->dir)
+            walk(s, root, sub, skip);
+    } while (FindNextFileW(search, &found));
+    FindClose(search);
+}
+
+static struct snapshot snap(const wchar_t *root, const wchar_t *skip)
+{
+    struct snapshot s = {NULL, 0};
+
+    walk(&s, root, L"", skip);
+    return s;
+}
+
+static void free_snapshot(struct snapshot *s)
+{
+    size_t i;
+
+    for (i = 0; i < s->n; i++)
+        free(s->e[i].rel);
+    free(s->e);
+}
+
+static const struct entry *find_entry(const struct snapshot *s,
+                                      const wchar_t *rel)
+{
+    size_t i;
+
+    for (i = 0; i < s->n; i++)
+        if (wcscmp(s->e[i].rel, rel) == 0)
+            return &s->e[i];
+    return NULL;
+}
+
+/* Asserts that after holds what before did, unchanged, and no more. */
+static void assert_same(const struct snapshot *before,
+                        const struct snapshot *after, const wchar_t *root)
+{
+    size_t i;
+
+    for (i = 0; i < after->n; i++)
+        ck_assert_msg(find_entry(before, after->e[i].rel) != NULL,
+                      "made outside the store: %s\\%s", u8(root),
+                      u8(after->e[i].rel));
+    for (i = 0; i < before->n; i++) {
+        const struct entry *b = &before->e[i],
+                           *a = find_entry(after, b->rel);
+
+        ck_assert_msg(a != NULL, "deleted outside the store: %s\\%s",
+                      u8(root), u8(b->rel));
+        ck_assert_msg(a->dir == b->dir && a->size == b->size &&
+                          a->hash == b->hash,
+                      "changed outside the store: %s\\%s (size %lu -> "
+                      "%lu)",
+                      u8(root), u8(b->rel), (unsigned long)b->size,
+                      (unsigned long)a->size);
+    }
+}
+
+static void canary(const char *dir, const char *name, size_t size,
+                   unsigned seed)
+{
+    char path[1024];
+    int fd;
+
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    fd = mt_make_file(path, size, seed);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(close(fd), 0);
+}
+
+/* Removes dir and everything in it; strict: asserting that it can. */
+static void remove_tree_as(const wchar_t *dir, int strict)
+{
+    WIN32_FIND_DATAW found;
+    wchar_t spec[4096];
+    HANDLE search;
+
+    swprintf(spec, 4096, L"%ls\\*", dir);
+    search = FindFirstFileW(spec, &found);
+    if (search != INVALID_HANDLE_VALUE) {
+        do {
+            if (wcscmp(found.cFileName, L".") == 0 ||
+                wcscmp(found.cFileName, L"..") == 0)
+                continue;
+            swprintf(spec, 4096, L"%ls\\%ls", dir, found.cFileName);
+            if (found.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) {
+                remove_tree_as(spec, strict);
+            } else {
+                SetFileAttributesW(spec, FILE_ATTRIBUTE_NORMAL);
+                if (!DeleteFileW(spec) && strict)
+                    ck_abort_msg("delete %s: %lu", u8(spec),
+                                 GetLastError());
+            }
+        } while (FindNextFileW(search, &found));
+        FindClose(search);
+    }
+    if (!RemoveDirectoryW(dir) && strict)
+        ck_abort_msg("rmdir %s: %lu", u8(dir), GetLastError());
+}
+
+static void remove_tree(const wchar_t *dir)
+{
+    remove_tree_as(dir, 1);
+}
+
+/* Trees made by the tests below, removed at exit when a failed test
+ * left them. */
+static wchar_t *trees[4];
+static unsigned ntrees;
+
+static void remove_trees(void)
+{
+    unsigned i;
+
+    for (i = 0; i < ntrees; i++)
+        if (exists(trees[i]))
+            remove_tree_as(trees[i], 0);
+}
+
+static void remove_at_exit(const wchar_t *dir)
+{
+    if (ntrees == 0)
+        atexit(remove_trees);
+    if (ntrees < sizeof trees / sizeof *trees)
+        trees[ntrees++] = _wcsdup(dir);
+}
+
+START_TEST(random_names_stay_in_store)
+{
+    const char *root = mt_path("names");
+    char dir[1024], sub[1024], top[1024], *cut;
+    wchar_t old_cwd[2048], *wtop, *wstore, *wroot;
+    struct snapshot before, after, left;
+    int rc, had_c_x = exists(L"C:\\x");
+
+    /* root holds canaries (one named as "..\..\x" from the child's
+     * working directory would land), a canary directory, and the store
+     * (made by the library); so does the temporary directory */
+    ck_assert_int_eq(_mkdir(root), 0);
+    wroot = long_path(root);
+    remove_at_exit(wroot);
+    canary(root, "canary.txt", 3000, 41);
+    canary(root, "x", 100, 42);
+    canary(root, "deleted.1.1", 5, 43);
+    snprintf(dir, sizeof dir, "%s/canary-dir", root);
+    ck_assert_int_eq(_mkdir(dir), 0);
+    canary(dir, "x", 77, 44);
+    canary(dir, "inner.bin", 70000, 45);
+    snprintf(sub, sizeof sub, "%s/sub", dir);
+    ck_assert_int_eq(_mkdir(sub), 0);
+    canary(sub, "y", 10, 46);
+    snprintf(top, sizeof top, "%s", root);
+    cut = strrchr(top, '/');
+    ck_assert_ptr_nonnull(cut);
+    *cut = 0;
+    (void)mt_path("names-neighbour"); /* removed at exit if left */
+    canary(top, "names-neighbour", 1234, 47);
+    snprintf(dir, sizeof dir, "%s/store", root);
+    wtop = long_path(top);
+    wstore = long_path(dir);
+    ck_assert(!exists(wstore));
+    before = snap(wtop, wstore);
+    ck_assert_uint_ge(before.n, 8);
+
+    ck_assert(GetCurrentDirectoryW(2048, old_cwd) > 0);
+    ck_assert_int_eq(_chdir(sub), 0);
+    rc = run_in_store(dir, "names", "0x5eed2024", NULL);
+    ck_assert(SetCurrentDirectoryW(old_cwd));
+    ck_assert_msg(rc == 0, "child: %d (its output says why)", rc);
+
+    /* everything outside the store as it was */
+    after = snap(wtop, wstore);
+    assert_same(&before, &after, wtop);
+    if (!had_c_x)
+        ck_assert(!exists(L"C:\\x"));
+    /* the store: there, and empty (no object, tombstone or directory) */
+    ck_assert_msg(is_dir(wstore), "no store %s", u8(wstore));
+    left = snap(wstore, NULL);
+    ck_assert_msg(left.n == 0, "left in the store: %s",
+                  u8(left.n ? left.e[0].rel : L""));
+    free_snapshot(&before);
+    free_snapshot(&after);
+    free_snapshot(&left);
+    remove_tree(wroot);
+    snprintf(dir, sizeof dir, "%s/names-neighbour", top);
+    ck_assert_int_eq(unlink(dir), 0);
+    free(wtop);
+    free(wroot);
+    free(wstore);
+}
+END_TEST
+
+/* ---- 10. the security of the store and of each object ---- */
+
+static int on_wine(void)
+{
+    HMODULE ntdll = GetModuleHandleA("ntdll.dll");
+
+    return ntdll && GetProcAddress(ntdll, "wine_get_version") != NULL;
+}
+
+/* The objects: plain, read-only, in two and in three "<hex>.d"
+ * directories, a device name. */
+#define SD_OBJECTS 5
+
+static void sd_name(unsigned i, char *buf)
+{
+    static const char *const fixed[] = {"/sd-plain", "/sd-read-only",
+                                        NULL, NULL, "/CON"};
+    uint64_t seed = 777;
+    size_t j;
+
+    if (fixed[i]) {
+        strcpy(buf, fixed[i]);
+    } else if (i == 2) {
+        strcpy(buf, "/sd-long-");
+        for (j = strlen(buf); j < 151; j++)
+            buf[j] = (char)('a' + j % 26);
+        buf[j] = 0;
+    } else {
+        buf[0] = '/';
+        for (j = 1; j <= 255; j++)
+            do
+                buf[j] = (char)(1 + next_random(&seed) % 255);
+            while (buf[j] == '/');
+        buf[256] = 0;
+    }
+}
+
+/* "objects create|unlink": the objects of sd_name in the store
+ * MMAN_SHM_DIR names. */
+static int child_objects(int argc, char **argv)
+{
+    char name[300];
+    unsigned i;
+    int fd;
+
+    if (argc < 1)
+        return 2;
+    for (i = 0; i < SD_OBJECTS; i++) {
+        sd_name(i, name);
+        if (strcmp(argv[0], "unlink") == 0) {
+            if (shm_unlink(name) != 0)
+                return 10 + i;
+            continue;
+        }
+        fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, i == 1 ? 0444 : 0600);
+        if (fd < 0)
+            return 20 + i;
+        if (write(fd, "s", 1) != 1 || close(fd) != 0)
+            return 30 + i;
+    }
+    return 0;
+}
+
+enum sd_kind { SD_STORE, SD_SUBDIR, SD_OBJECT };
+
+/* Asserts that path's DACL gives access to the user alone. Where the
+ * system keeps DACLs: a DACL of allow entries for the user only, each
+ * with full access; the store's protected from inheritance and passed
+ * on to what is made in it, what is below either protected too or
+ * inheriting (from the store). Under Wine, which keeps only the Unix
+ * permission bits and shows them as a DACL (SYSTEM, the owner, Everyone
+ * for the "other" bits), no access for anyone but the user and SYSTEM,
+ * full access to the directories. Objects are read with
+ * GetFileSecurityW, directories with GetNamedSecurityInfoW. */
+static void assert_sd_owner_only(const wchar_t *path, enum sd_kind kind,
+                                 PSID user, int kept)
+{
+    SECURITY_INFORMATION si = DACL_SECURITY_INFORMATION;
+    SID_IDENTIFIER_AUTHORITY nt = {SECURITY_NT_AUTHORITY};
+    PSECURITY_DESCRIPTOR sd = NULL;
+    SECURITY_DESCRIPTOR_CONTROL control = 0;
+    BOOL present = FALSE, defaulted;
+    DWORD revision, i, users = 0, inherited = 0;
+    PSID system = NULL;
+    PACL dacl = NULL;
+    wchar_t *text = NULL;
+    void *owned = NULL;
+
+    if (kind == SD_OBJECT) {
+        DWORD need = 0;
+
+        GetFileSecurityW(path, si, NULL, 0, &need);
+        ck_assert_msg(need > 0, "GetFileSecurityW %s: %lu", u8(path),
+                      GetLastError());
+        sd = owned = malloc(need);
+        ck_assert_ptr_nonnull(sd);
+        ck_assert(GetFileSecurityW(path, si, sd, need, &need));
+        ck_assert(GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted));
+    } else {
+        DWORD err = GetNamedSecurityInfoW(path, SE_FILE_OBJECT, si, NULL,
+                                          NULL, &dacl, NULL, &sd);
+
+        ck_assert_msg(err == ERROR_SUCCESS, "GetNamedSecurityInfoW %s: %lu",
+                      u8(path), err);
+        present = TRUE;
+    }
+    ConvertSecurityDescriptorToStringSecurityDescriptorW(
+        sd, SDDL_REVISION_1, si, &text, NULL);
+    ck_assert_msg(present && dacl, "%s: no DACL (everyone may): %s",
+                  u8(path), u8(text));
+    ck_assert(GetSecurityDescriptorControl(sd, &control, &revision));
+    if (kept && kind == SD_STORE)
+        ck_assert_msg(control & SE_DACL_PROTECTED, "%s: not protected: %s",
+                      u8(path), u8(text));
+    ck_assert(AllocateAndInitializeSid(&nt, 1, SECURITY_LOCAL_SYSTEM_RID, 0,
+                                       0, 0, 0, 0, 0, 0, &system));
+    for (i = 0; i < dacl->AceCount; i++) {
+        ACCESS_ALLOWED_ACE *ace;
+        BYTE flags;
+        PSID sid;
+
+        ck_assert(GetAce(dacl, i, (void **)&ace));
+        flags = ace->Header.AceFlags;
+        /* Wine denies the owner what it lacks and the others have;
+         * denying never gives access */
+        if (!kept && ace->Header.AceType == ACCESS_DENIED_ACE_TYPE)
+            continue;
+        ck_assert_msg(ace->Header.AceType == ACCESS_ALLOWED_ACE_TYPE,
+                      "%s: entry %lu of type %u: %s", u8(path), i,
+                      ace->Header.AceType, u8(text));
+        sid = &ace->SidStart;
+        if (!kept && EqualSid(sid, system))
+            continue;
+        ck_assert_msg(EqualSid(sid, user), "%s: access for another: %s",
+                      u8(path), u8(text));
+        users++;
+        if (kept || kind != SD_OBJECT)
+            ck_assert_msg((ace->Mask & FILE_ALL_ACCESS) == FILE_ALL_ACCESS,
+                          "%s: not full access: %s", u8(path), u8(text));
+        else
+            ck_assert_msg(ace->Mask & FILE_READ_DATA, "%s: unreadable: %s",
+                          u8(path), u8(text));
+        if (!kept)
+            continue;
+        if (kind != SD_OBJECT)
+            ck_assert_msg((flags & (OBJECT_INHERIT_ACE |
+                                    CONTAINER_INHERIT_ACE)) ==
+                              (OBJECT_INHERIT_ACE | CONTAINER_INHERIT_ACE),
+                          "%s: not passed on: %s", u8(path), u8(text));
+        if (kind == SD_STORE)
+            ck_assert_msg(!(flags & INHERITED_ACE),
+                          "%s: inherited from above: %s", u8(path),
+                          u8(text));
+        inherited += !!(flags & INHERITED_ACE);
+    }
+    ck_assert_msg(users > 0, "%s: the user may not: %s", u8(path),
+                  u8(text));
+    /* below the store: shut off from what is above it, or taking what
+     * it has from the store (which is) */
+    if (kept && kind != SD_STORE)
+        ck_assert_msg((control & SE_DACL_PROTECTED) || inherited > 0,
+                      "%s: neither protected nor inherited: %s", u8(path),
+                      u8(text));
+    FreeSid(system);
+    LocalFree(text);
+    if (owned)
+        free(owned);
+    else
+        LocalFree(sd);
+}
+
+START_TEST(store_and_every_object_owner_only)
+{
+    const char *dir = mt_path("sd-store");
+    wchar_t *store = long_path(dir), *path = malloc(4096 * sizeof *path);
+    PSID user = user_sid();
+    int kept = dacls_kept(user);
+    unsigned i, checked = 0;
+    char name[300];
+    size_t j, n;
+
+    ck_assert_ptr_nonnull(path);
+    /* not keeping DACLs is Wine's doing: anywhere else, the full check
+     * (it cannot pass for want of DACLs) */
+    ck_assert_msg(kept || on_wine(), "this system drops DACLs and is not "
+                                     "Wine");
+    if (!kept)
+        printf("NOTE: under Wine, which keeps Unix permission bits only, "
+               "the store and each object are checked for no access "
+               "but the owner's (and SYSTEM's)\n");
+    ck_assert(!exists(store));
+    remove_at_exit(store);
+    ck_assert_int_eq(run_in_store(dir, "objects", "create", NULL), 0);
+    assert_sd_owner_only(store, SD_STORE, user, kept);
+    checked++;
+    for (i = 0; i < SD_OBJECTS; i++) {
+        const char *bare;
+
+        sd_name(i, name);
+        bare = bare_of(name);
+        n = strlen(bare);
+        layout(path, 4096, store, bare);
+        /* each "<hex>.d" directory on the way */
+        for (j = 64; j < n; j += 64) {
+            wchar_t *d = wcsstr(path + wcslen(store), L".d\\");
+            size_t k;
+
+            for (k = 64; k < j; k += 64)
+                d = wcsstr(d + 3, L".d\\");
+            ck_assert_ptr_nonnull(d);
+            d[2] = 0;
+            ck_assert_msg(is_dir(path), "no %s", u8(path));
+            assert_sd_owner_only(path, SD_SUBDIR, user, kept);
+            d[2] = L'\\';
+            checked++;
+        }
+        ck_assert_msg(is_file(path), "no %s", u8(path));
+        assert_sd_owner_only(path, SD_OBJECT, user, kept);
+        checked++;
+    }
+    /* the store, 5 objects, 2 + 3 directories */
+    ck_assert_uint_eq(checked, 1 + SD_OBJECTS + 2 + 3);
+    ck_assert_int_eq(run_in_store(dir, "objects", "unlink", NULL), 0);
+    ck_assert_uint_eq(count_files(store), 0);
+    remove_tree(store);
+    free(path);
+    free(store);
+    free(user);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
     Suite *s = suite_create("win_shm");
@@ -1066,6 +1959,8 @@ int main(int argc, char **argv)
     mt_child("read", child_read);
     mt_child("unlink", child_unlink);
     mt_child("try", child_try);
+    mt_child("names", child_names);
+    mt_child("objects", child_objects);
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, store_ignores_tmp_and_temp);
     tcase_add_test(tc, shm_dir_moves_store_made_when_missing);
@@ -1078,6 +1973,8 @@ int main(int argc, char **argv)
     tcase_add_test(tc, unlink_while_mapped_leaves_nothing);
     tcase_add_test(tc, no_access_mode_is_einval);
     tcase_add_test(tc, thousand_cycles_leak_nothing);
+    tcase_add_test(tc, random_names_stay_in_store);
+    tcase_add_test(tc, store_and_every_object_owner_only);
     suite_add_tcase(s, tc);
     return mt_main(argc, argv, s);
 }
