@@ -84,6 +84,7 @@ BOOL mman__query(const void *at, MEMORY_BASIC_INFORMATION *info);
 BOOL mman__flush_view(void *at, size_t size);
 BOOL mman__flush_file(HANDLE file);
 BOOL mman__file_size(HANDLE file, uint64_t *size);
+BOOL mman__file_attributes(HANDLE file, DWORD *attributes);
 BOOL mman__duplicate(HANDLE handle, HANDLE *copy);
 BOOL mman__reopen(HANDLE handle, DWORD access, HANDLE *copy);
 BOOL mman__close(HANDLE handle);

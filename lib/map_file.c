@@ -172,18 +172,6 @@ static void *map_locked(const struct mman_request *req,
         mapped = (size_t)((file->size < off + req->len ? file->size
                                                        : off + req->len) -
                           v.offset);
-    if (req->fixed) {
-        /* POSIX lets MAP_FIXED place a file page at any page; Windows
-         * places a view only at a 64 KiB boundary, so the address must
-         * sit at the same place in its 64 KiB block as off does in
-         * the file. */
-        if ((uintptr_t)req->fixed % mman__granularity != delta)
-            return mman__fail_ptr(EINVAL);
-        low = req->fixed - delta;
-        err = mman__fixed_check(low, req->fixed, req->fixed + req->len, 1);
-        if (err)
-            return mman__fail_ptr(err);
-    }
     /* The access is learnt from the section when there is one; without
      * one, or to reopen for PROT_EXEC, it is asked for. */
     if (!mapped && mman__file_not_regular(file))
@@ -209,11 +197,22 @@ static void *map_locked(const struct mman_request *req,
         return mman__fail_win32_ptr(error);
     }
     if (req->fixed) {
-        err = mman__fixed_carve(
-            low,
-            (char *)MMAN_ROUND_UP((uintptr_t)(req->fixed + req->len),
-                                  mman__granularity),
-            req->fixed, req->fixed + req->len);
+        /* POSIX lets MAP_FIXED place a file page at any page; Windows
+         * places a view only at a 64 KiB boundary, so the address must
+         * sit at the same place in its 64 KiB block as off does in
+         * the file. Checked after the access, which Linux checks
+         * first. */
+        low = req->fixed - delta;
+        err = (uintptr_t)req->fixed % mman__granularity != delta
+                  ? EINVAL
+                  : mman__fixed_check(low, req->fixed,
+                                      req->fixed + req->len, 1);
+        if (!err)
+            err = mman__fixed_carve(
+                low,
+                (char *)MMAN_ROUND_UP((uintptr_t)(req->fixed + req->len),
+                                      mman__granularity),
+                req->fixed, req->fixed + req->len);
         if (!err)
             err = mman__unmap_locked(req->fixed, req->fixed + req->len);
         if (err) {

@@ -16,10 +16,10 @@ int mman__mprotect(void *addr, size_t len, int prot)
     err = mman__range_from(addr, len, &start, &end);
     if (err)
         return mman__fail(err);
+    if (start == end) /* Linux: before it looks at prot */
+        return 0;
     if (prot & ~MMAN_PROT_ALL)
         return mman__fail(EINVAL);
-    if (start == end)
-        return 0;
     mman__lock();
     if (!mman__range_mapped(start, end)) {
         err = ENOMEM;

@@ -56,21 +56,22 @@ int mman__unmap_locked(char *start, char *end)
     return 0;
 }
 
-/* POSIX says munmap removes whole pages and that a range with nothing
- * mapped is no error; Linux adds EINVAL for length 0. */
+/* POSIX says munmap removes whole pages, that a range with nothing
+ * mapped is no error, and that one outside the process's address space
+ * is EINVAL; Linux adds EINVAL for length 0. */
 int munmap(void *addr, size_t len)
 {
-    uintptr_t start = (uintptr_t)addr;
+    uintptr_t start = (uintptr_t)addr, top, rounded;
     int err;
 
     mman__init();
-    if (start % mman__page_size || len == 0 ||
-        len > UINTPTR_MAX - start - mman__page_size)
+    top = mman__highest_address + 1;
+    rounded = MMAN_ROUND_UP(len, mman__page_size);
+    if (start % mman__page_size || len == 0 || rounded < len ||
+        start > top || rounded > top - start)
         return mman__fail(EINVAL);
     mman__lock();
-    err = mman__unmap_locked((char *)start,
-                             (char *)(start + MMAN_ROUND_UP(len,
-                                                            mman__page_size)));
+    err = mman__unmap_locked((char *)start, (char *)(start + rounded));
     mman__unlock();
     return err ? mman__fail(err) : 0;
 }

@@ -20,6 +20,7 @@ static const char *const wrapped[] = {
     "VirtualAlloc(MEM_COMMIT)", "VirtualFree(MEM_DECOMMIT)",
     "VirtualFree(MEM_RELEASE)", "VirtualProtect", "VirtualQuery",
     "FlushViewOfFile", "FlushFileBuffers", "GetFileInformationByHandleEx",
+    "GetFileInformationByHandleEx(FileBasicInfo)",
     "PrefetchVirtualMemory", "VirtualLock", "VirtualUnlock",
     "SetProcessWorkingSetSize", "DuplicateHandle", "ReOpenFile",
     "CloseHandle", "CreateFileW", "SetFileInformationByHandle",
@@ -198,6 +199,18 @@ BOOL mman__file_size(HANDLE file, uint64_t *size)
                                       sizeof info))
         return FALSE;
     *size = (uint64_t)info.EndOfFile.QuadPart;
+    return TRUE;
+}
+
+BOOL mman__file_attributes(HANDLE file, DWORD *attributes)
+{
+    FILE_BASIC_INFO info;
+
+    MMAN_INJECT("GetFileInformationByHandleEx(FileBasicInfo)", FALSE);
+    if (!GetFileInformationByHandleEx(file, FileBasicInfo, &info,
+                                      sizeof info))
+        return FALSE;
+    *attributes = info.FileAttributes;
     return TRUE;
 }
 
