@@ -37,10 +37,10 @@ static int zero_anonymous(struct mman_fragment *f)
 
     if (!mman__decommit(f->node.start, len))
         return mman__errno_from_win32(GetLastError());
-    if (f->view->noreserve || f->prot == PROT_NONE)
-        return 0;
-    if (!mman__commit(f->node.start, len, mman__page_protection(f->prot, 0)))
-        return mman__errno_from_win32(GetLastError());
+    /* If this commit fails, the fault handler commits each page at its
+     * first touch: zero either way. */
+    if (!f->view->noreserve && f->prot != PROT_NONE)
+        mman__commit(f->node.start, len, mman__page_protection(f->prot, 0));
     return 0;
 }
 
@@ -55,25 +55,33 @@ static int restore_file_pages(struct mman_fragment *f)
     char *window, *p;
     uint64_t first = v->offset + (uint64_t)(start - v->node.start);
     uint64_t from = first - first % mman__granularity;
-    size_t size, page = mman__page_size;
+    size_t size, backed, page = mman__page_size;
     int err;
 
     if (start == end)
         return 0;
-    size = (size_t)(first - from) + (size_t)(end - start);
+    /* The section ends with the file, maybe inside the last page; a view
+     * reaching past it fails. The page holding the end is mapped whole
+     * all the same. */
+    backed = v->mapped - (size_t)(start - v->node.start);
+    size = (size_t)(first - from) +
+           ((size_t)(end - start) < backed ? (size_t)(end - start) : backed);
     window = mman__map_view(v->section, FILE_MAP_READ, from, size, NULL);
     if (!window)
         return mman__errno_from_win32(GetLastError());
-    err = mman__protect(start, (size_t)(end - start), PAGE_WRITECOPY)
-              ? 0
-              : mman__errno_from_win32(GetLastError());
+    /* Writable pages take the bytes as they are; others are opened
+     * for the copy, then closed again. */
+    err = 0;
+    if (!(f->prot & PROT_WRITE) &&
+        !mman__protect(start, (size_t)(end - start), PAGE_WRITECOPY))
+        err = mman__errno_from_win32(GetLastError());
     for (p = start; !err && p < end; p += page) {
         const char *file = window + (first - from) + (size_t)(p - start);
 
         if (memcmp(p, file, page) != 0)
             memcpy(p, file, page);
     }
-    if (!err)
+    if (!err && !(f->prot & PROT_WRITE))
         err = mman__view_protect(v, start, end, f->prot);
     mman__unmap_view(window);
     return err;
@@ -122,6 +130,7 @@ static int advise_locked(char *start, char *end, int advice)
     for (f = mman__find(start); !err && f && f->node.start < end;
          f = mman__next(f))
         err = discard(f);
+    mman__merge_around(start, end);
     return err;
 }
 

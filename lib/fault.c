@@ -46,59 +46,118 @@ static int save_page(struct saved *s, char *at)
     return 1;
 }
 
-static void drop_saved(struct saved *s, int restore)
+static void drop_saved(struct saved *s)
 {
     size_t i;
 
-    for (i = 0; i < s->n; i++) {
-        if (restore)
-            memcpy(s->pages[i].at, s->pages[i].copy, mman__page_size);
+    for (i = 0; i < s->n; i++)
         free(s->pages[i].copy);
-    }
     free(s->pages);
+}
+
+/* Whether the page at p of view v differs from what it would show if
+ * never written: the file (read through window, a view of the file from
+ * v's offset) up to the old end, zeros after. */
+static int written(const struct mman_view *v, const char *window,
+                   const char *p)
+{
+    size_t at = (size_t)(p - v->node.start), n = mman__page_size, i;
+
+    if (at + n > v->mapped)
+        n = v->mapped - at;
+    if (memcmp(p, window + at, n) != 0)
+        return 1;
+    for (i = n; i < mman__page_size; i++)
+        if (p[i])
+            return 1;
+    return 0;
 }
 
 /* POSIX leaves it unspecified whether a private mapping sees later
  * changes to its file, but a page the program wrote must keep what it
- * wrote. Windows shows a page not yet copied as WRITECOPY; any other
- * live page may hold private data (a copied page whose protection was
- * lowered looks like any other), so it is kept. */
-static int save_private(struct mman_view *v, struct saved *s)
+ * wrote. Windows shows a page not yet copied as WRITECOPY, but Wine
+ * shows copied ones so too: so a page is kept when it differs from the
+ * file, read through a second view of section. Dead pages are opened to
+ * be read. */
+static int save_private(struct mman_view *v, HANDLE section, struct saved *s)
 {
     char *mapped_end = mman__view_mapped_end(v), *p, *e;
+    const char *window;
     struct mman_fragment *f;
     MEMORY_BASIC_INFORMATION info;
     DWORD kind;
+    int ok = 1;
 
+    window = mman__map_view(section, FILE_MAP_READ, v->offset, v->mapped,
+                            NULL);
+    if (!window)
+        return 0;
     for (f = mman__first_ending_after(v->node.start);
-         f && f->node.start < mapped_end; f = mman__next(f)) {
+         ok && f && f->node.start < mapped_end; f = mman__next(f)) {
         e = f->node.end < mapped_end ? f->node.end : mapped_end;
-        for (p = f->node.start; p < e; p += mman__page_size) {
-            if (!mman__query(p, &info))
-                return 0;
+        for (p = f->node.start; ok && p < e; p += mman__page_size) {
+            ok = mman__query(p, &info);
             kind = info.Protect & 0xff;
-            if (kind == PAGE_WRITECOPY || kind == PAGE_EXECUTE_WRITECOPY)
-                continue;
-            if ((kind == PAGE_NOACCESS || kind == PAGE_EXECUTE) &&
-                !mman__protect(p, mman__page_size, PAGE_READONLY))
-                return 0;
-            if (!save_page(s, p))
-                return 0;
+            if (ok && (kind == PAGE_NOACCESS || kind == PAGE_EXECUTE))
+                ok = mman__protect(p, mman__page_size, PAGE_READONLY);
+            if (ok && written(v, window, p))
+                ok = save_page(s, p);
         }
     }
-    return 1;
+    mman__unmap_view((void *)window);
+    return ok;
+}
+
+/* Gives every page of the mapped part of view v the protection it must
+ * have: none where no fragment is (unmapped pages, the head below the
+ * offset), the fragment's elsewhere. The saved private pages are copied
+ * back first, while a fresh view's pages are all writable. */
+static int settle(struct mman_view *v, const struct saved *saved)
+{
+    char *p = v->node.start, *mapped_end = mman__view_mapped_end(v), *s;
+    struct mman_fragment *f = mman__first_ending_after(p);
+    size_t i;
+    int err;
+
+    for (i = 0; i < saved->n; i++)
+        memcpy(saved->pages[i].at, saved->pages[i].copy, mman__page_size);
+    for (; p < mapped_end; f = mman__next(f)) {
+        s = f && f->node.start < mapped_end ? f->node.start : mapped_end;
+        if (s > p && !mman__protect(p, (size_t)(s - p), PAGE_NOACCESS))
+            return mman__errno_from_win32(GetLastError());
+        if (s == mapped_end)
+            break;
+        err = mman__view_protect(v, f->node.start, f->node.end, f->prot);
+        if (err)
+            return err;
+        p = f->node.end;
+    }
+    return 0;
+}
+
+/* Puts back view v's tail and, with remap, the view itself, given up
+ * for a larger view that could not be made. */
+static void put_back(struct mman_view *v, char *tail, int remap)
+{
+    if (remap && v->mapped)
+        mman__map_view(v->section, v->view_access, v->offset, v->mapped,
+                       v->node.start);
+    v->tail = tail ? mman__reserve(tail, (size_t)(v->node.end - tail))
+                   : NULL;
 }
 
 /* POSIX says a mapping reaches pages the file grows into later; a
  * Windows view never grows. So the view is mapped again, larger, at the
- * same place, its tail shrunk; private pages are copied across. */
+ * same place, its tail shrunk; private pages are copied across. On
+ * failure the view is as it was. */
 int mman__view_grow(struct mman_view *v)
 {
-    char *base = v->node.start, *end = v->node.end, *tail_at;
-    size_t span = (size_t)(end - base), mapped;
+    static const struct saved none = {NULL, 0};
+    char *base = v->node.start, *end = v->node.end, *tail = v->tail;
+    char *tail_at;
+    size_t span = (size_t)(end - base), mapped, old_mapped = v->mapped;
     struct saved saved = {NULL, 0};
-    struct mman_fragment *f;
-    HANDLE section;
+    HANDLE section, old_section = v->section;
     uint64_t size;
 
     if (!v->file || !mman__file_size(v->file, &size))
@@ -110,42 +169,54 @@ int mman__view_grow(struct mman_view *v)
     if (MMAN_ROUND_UP(mapped, mman__page_size) <=
         MMAN_ROUND_UP(v->mapped, mman__page_size))
         return 0;
-    if (!v->shared && v->mapped && !save_private(v, &saved))
-        goto fail;
     section = mman__create_section(v->file, v->section_protect, 0);
     if (!section)
         goto fail;
-    if (v->mapped)
-        mman__unmap_view(base);
-    if (v->tail)
-        mman__release(v->tail);
+    /* saving may open dead pages to read them */
+    if (!v->shared && v->mapped && !save_private(v, section, &saved)) {
+        mman__close(section);
+        goto fail_settle;
+    }
+    if (tail && !mman__release(tail)) {
+        mman__close(section);
+        goto fail_settle;
+    }
+    if (v->mapped && !mman__unmap_view(base)) {
+        mman__close(section);
+        put_back(v, tail, 0);
+        goto fail_settle;
+    }
     if (!mman__map_view(section, v->view_access, v->offset, mapped, base)) {
         /* Someone took the room: put the old view back. */
         mman__close(section);
-        if (v->mapped)
-            mman__map_view(v->section, v->view_access, v->offset, v->mapped,
-                           base);
-        if (v->tail)
-            v->tail = mman__reserve(v->tail, (size_t)(end - v->tail));
+        put_back(v, tail, 1);
+        settle(v, &saved);
         goto fail;
     }
-    if (v->section)
-        mman__close(v->section);
     v->section = section;
     v->mapped = mapped;
     tail_at = base + MMAN_ROUND_UP(mapped, mman__granularity);
     v->tail = tail_at < end ? mman__reserve(tail_at, (size_t)(end - tail_at))
                             : NULL;
-    drop_saved(&saved, 1);
-    /* Dead pages stay dead; live ones take their fragment's protection. */
-    mman__protect(base, (size_t)(mman__view_mapped_end(v) - base),
-                  PAGE_NOACCESS);
-    for (f = mman__first_ending_after(base); f && f->node.start < end;
-         f = mman__next(f))
-        mman__view_protect(v, f->node.start, f->node.end, f->prot);
+    if ((tail_at < end && !v->tail) || settle(v, &saved)) {
+        if (v->tail)
+            mman__release(v->tail);
+        mman__unmap_view(base);
+        mman__close(section);
+        v->section = old_section;
+        v->mapped = old_mapped;
+        put_back(v, tail, 1);
+        settle(v, &saved);
+        goto fail;
+    }
+    if (old_section)
+        mman__close(old_section);
+    drop_saved(&saved);
     return 0;
+fail_settle:
+    settle(v, &none);
 fail:
-    drop_saved(&saved, 0);
+    drop_saved(&saved);
     return ENOMEM;
 }
 
@@ -162,9 +233,11 @@ static int resolve(char *addr, int need)
         return 0;
     v = f->view;
     page = (char *)MMAN_ROUND_DOWN((uintptr_t)addr, mman__page_size);
-    if (v->kind == MMAN_VIEW_FILE && page >= mman__view_mapped_end(v) &&
-        (mman__view_grow(v) || page >= mman__view_mapped_end(v)))
-        return 0;
+    if (v->kind == MMAN_VIEW_FILE && page >= mman__view_mapped_end(v)) {
+        if (mman__view_grow(v) || page >= mman__view_mapped_end(v))
+            return 0;
+        return 1; /* settled: the page has its fragment's protection */
+    }
     if (!mman__query(page, &info))
         return 0;
     if (info.State == MEM_RESERVE && v->kind == MMAN_VIEW_ANONYMOUS)

@@ -238,9 +238,11 @@ void mman__view_forget(struct mman_view *view);
 int mman__split_at(char *addr);
 
 /* The same at start and at end, so that [start, end) holds whole
- * fragments. 0 or ENOMEM (splitting only adds records: nothing to
- * undo). */
+ * fragments. 0 or ENOMEM. */
 int mman__split_around(char *start, char *end);
+/* Undoes split_around where the fragments on either side of start and
+ * end are alike (same view, protection, lock and sharing). */
+void mman__merge_around(char *start, char *end);
 
 /* Number of fragments / views in the registry (tests, benchmarks). */
 size_t mman__fragment_count(void);
@@ -340,6 +342,10 @@ int mman__shm_make_directories(const wchar_t *path);
 /* Fills sa for something made inside the store; ENOENT while there is
  * no store. 0 or an errno value. */
 int mman__shm_inside_security(SECURITY_ATTRIBUTES *sa);
+/* Removes the directories of path, a path in the store, that are left
+ * empty: the directories of a long name go with their last object.
+ * Cuts path short on the way. */
+void mman__shm_remove_directories(wchar_t *path);
 
 /* Checks a name as glibc does: 0 with *bare, *len the name without its
  * leading slashes; else EINVAL (empty, or a '/' inside), ENAMETOOLONG,

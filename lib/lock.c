@@ -29,7 +29,10 @@ static int lock_pages(char *start, size_t len)
         return ENOMEM; /* over the limit the system sets */
     if (mman__lock_pages(start, len))
         return 0;
-    return mman__errno_from_win32(ERROR_WORKING_SET_QUOTA);
+    /* still over the quota: EAGAIN; anything else says what it is */
+    return mman__errno_from_win32(GetLastError() == ERROR_ACCESS_DENIED
+                                      ? ERROR_WORKING_SET_QUOTA
+                                      : GetLastError());
 }
 
 /* Locks fragment f. Pages of MAP_NORESERVE memory are brought in first,
@@ -81,6 +84,7 @@ int mman__lock_range(char *start, char *end)
         else if (f->locked == 2)
             f->locked = 1;
     }
+    mman__merge_around(start, end);
     return err;
 }
 
@@ -93,6 +97,7 @@ int mman__unlock_range(char *start, char *end)
          f = mman__next(f))
         if (f->locked)
             unlock_fragment(f);
+    mman__merge_around(start, end);
     return err;
 }
 

@@ -62,9 +62,12 @@ static int fill_view(struct mman_view *view, char *start, char *end,
     char *to = end < view->node.end ? end : view->node.end;
     struct mman_fragment *f;
 
-    if (commit_now(req) &&
-        !mman__commit(from, (size_t)(to - from),
-                      mman__page_protection(req->prot, 0)))
+    /* Unmapped pages munmap could not decommit still hold their data,
+     * which a commit keeps: decommitted here, they come back zero. */
+    if (!mman__decommit(from, (size_t)(to - from)) ||
+        (commit_now(req) &&
+         !mman__commit(from, (size_t)(to - from),
+                       mman__page_protection(req->prot, 0))))
         return mman__errno_from_win32(GetLastError());
     f = mman__insert(from, to, req->prot, view);
     if (!f)
@@ -77,7 +80,8 @@ static int fill_view(struct mman_view *view, char *start, char *end,
 /* POSIX says MAP_FIXED replaces what was there. Inside our anonymous
  * reservations that is possible at page granularity, also across
  * several adjacent ones: unmap, then commit fresh zero pages in place,
- * one fragment per reservation. */
+ * one fragment per reservation. POSIX lets a MAP_FIXED that fails leave
+ * the range unmapped, which is what a failure part-way does. */
 static void *fixed_in_reservations(struct mman_view *first,
                                    const struct mman_request *req)
 {
@@ -90,6 +94,8 @@ static void *fixed_in_reservations(struct mman_view *first,
     for (view = first; !err && view && view->node.start < end;
          view = adjacent_anonymous(view))
         err = fill_view(view, start, end, req);
+    if (err)
+        mman__unmap_locked(start, end);
     pin_views(first, end, -1);
     return err ? mman__fail_ptr(err) : start;
 }

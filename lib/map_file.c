@@ -248,15 +248,15 @@ static void *map_locked(const struct mman_request *req,
         return mman__fail_ptr(ENOMEM);
     }
     /* The head below off is not part of the mapping: no access. */
-    if (delta && mapped)
-        mman__view_kill_pages(view, view->node.start, start);
-    if (mman__page_protection(req->prot, !v.shared) !=
-        view_default_protection(view)) {
+    err = delta && mapped
+              ? mman__view_kill_pages(view, view->node.start, start)
+              : 0;
+    if (!err && mman__page_protection(req->prot, !v.shared) !=
+                    view_default_protection(view))
         err = mman__view_protect(view, start, start + req->len, req->prot);
-        if (err) {
-            mman__unmap_locked(start, start + req->len);
-            return mman__fail_ptr(err);
-        }
+    if (err) {
+        mman__unmap_locked(start, start + req->len);
+        return mman__fail_ptr(err);
     }
     return start;
 }

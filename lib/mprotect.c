@@ -55,6 +55,7 @@ int mman__mprotect(void *addr, size_t len, int prot)
             f->prot = old[i];
         }
     }
+    mman__merge_around(start, end);
 out:
     mman__unlock();
     free(old);

@@ -33,7 +33,7 @@ static int cut(struct mman_fragment *f, char *s, char *e)
     if (s == f->node.start && e == f->node.end)
         mman__remove(f);
     else if (s == f->node.start)
-        f->node.start = e; /* no other fragment starts in between: order kept */
+        f->node.start = e; /* no fragment starts in between: order kept */
     else
         f->node.end = s;
     return 0;

@@ -7,7 +7,8 @@
  * [low, end) must die with the replaced range (no fragment of it outside
  * [start, end)), and nothing that is not ours may be there at all. */
 /* Whether an anonymous view has no committed page outside [start, end):
- * then its other pages hold nothing and it can be cut. */
+ * then its other pages hold nothing and it can be cut. 1 or 0, or -1
+ * if Windows would not say. */
 static int empty_outside(const struct mman_view *v, char *start, char *end)
 {
     MEMORY_BASIC_INFORMATION info;
@@ -19,7 +20,7 @@ static int empty_outside(const struct mman_view *v, char *start, char *end)
             continue;
         }
         if (!mman__query(p, &info))
-            return 0;
+            return -1;
         if (info.State == MEM_COMMIT)
             return 0;
         p = (char *)info.BaseAddress + info.RegionSize;
@@ -27,11 +28,17 @@ static int empty_outside(const struct mman_view *v, char *start, char *end)
     return 1;
 }
 
-static int can_cut(const struct mman_view *v, char *start, char *end,
-                   int carve)
+/* 0 if view v, which has pages outside [start, end), can be cut;
+ * else EINVAL, or ENOMEM if Windows would not say. */
+static int cannot_cut(const struct mman_view *v, char *start, char *end,
+                      int carve)
 {
-    return carve && v->kind == MMAN_VIEW_ANONYMOUS &&
-           empty_outside(v, start, end);
+    int empty;
+
+    if (!carve || v->kind != MMAN_VIEW_ANONYMOUS)
+        return EINVAL;
+    empty = empty_outside(v, start, end);
+    return empty < 0 ? ENOMEM : empty ? 0 : EINVAL;
 }
 
 int mman__fixed_check(char *low, char *start, char *end, int carve)
@@ -40,6 +47,7 @@ int mman__fixed_check(char *low, char *start, char *end, int carve)
     struct mman_view *v;
     struct mman_fragment *f;
     char *p = low, *next;
+    int err;
 
     while (p < end) {
         v = mman__view_at(p);
@@ -47,8 +55,8 @@ int mman__fixed_check(char *low, char *start, char *end, int carve)
             for (f = mman__first_ending_after(v->node.start);
                  f && f->node.start < v->node.end; f = mman__next(f))
                 if ((f->node.start < start || f->node.end > end) &&
-                    !can_cut(v, start, end, carve))
-                    return EINVAL;
+                    (err = cannot_cut(v, start, end, carve)) != 0)
+                    return err;
             p = v->node.end;
             continue;
         }
@@ -64,13 +72,39 @@ int mman__fixed_check(char *low, char *start, char *end, int carve)
     return 0;
 }
 
+/* Puts the reservation of v, released, back whole after a failure
+ * part-way: pages of [start, end) lost what they held, so they are
+ * unmapped, as POSIX allows of a MAP_FIXED that fails. */
+static int restore(struct mman_view *v, char *start, char *end)
+{
+    struct mman_fragment *f;
+    int back = mman__reserve(v->node.start,
+                             (size_t)(v->node.end - v->node.start)) != NULL;
+
+    if (!mman__split_around(start, end)) {
+        while ((f = mman__first_ending_after(start)) &&
+               f->node.start < end && f->view == v)
+            mman__remove(f);
+    }
+    if (!back) { /* another thread took the room: none of it is ours */
+        while ((f = mman__first_ending_after(v->node.start)) &&
+               f->view == v)
+            mman__remove(f);
+        mman__view_forget(v);
+    } else if (v->fragments == 0) {
+        mman__view_destroy(v);
+    }
+    return ENOMEM;
+}
+
 /* POSIX lets MAP_FIXED put a file page inside memory reserved with
  * PROT_NONE; Windows cannot put a view inside a reservation, nor free
  * part of one. A reservation with nothing committed outside the new
- * mapping holds no data there, so it is released whole and reserved
- * again around [low, high), which is left free for the view; pages of
- * it in [low, high) outside the new mapping are given up. */
-static int cut(struct mman_view *v, char *low, char *high)
+ * mapping [start, end) holds no data there, so it is released whole and
+ * reserved again around [low, high), which is left free for the view;
+ * pages of it in [low, high) outside the new mapping are given up. */
+static int cut(struct mman_view *v, char *low, char *high, char *start,
+               char *end)
 {
     char *vs = v->node.start, *ve = v->node.end;
     struct mman_view *upper = NULL;
@@ -86,13 +120,26 @@ static int cut(struct mman_view *v, char *low, char *high)
             return ENOMEM;
         upper->noreserve = v->noreserve;
     }
+    if (!mman__release(vs)) {
+        if (upper)
+            mman__view_forget(upper);
+        return mman__errno_from_win32(GetLastError());
+    }
+    if (has_low && !mman__reserve(vs, (size_t)(low - vs))) {
+        if (upper)
+            mman__view_forget(upper);
+        return restore(v, start, end);
+    }
+    if (has_high && !mman__reserve(high, (size_t)(ve - high))) {
+        if (has_low)
+            mman__release(vs);
+        if (upper)
+            mman__view_forget(upper);
+        return restore(v, start, end);
+    }
     while ((f = mman__first_ending_after(low)) && f->node.start < high &&
            f->view == v)
         mman__remove(f);
-    if (!mman__release(vs) ||
-        (has_low && !mman__reserve(vs, (size_t)(low - vs))) ||
-        (has_high && !mman__reserve(high, (size_t)(ve - high))))
-        return ENOMEM; /* another thread took the room: not ours */
     if (upper) {
         for (f = mman__first_ending_after(high); f && f->view == v;
              f = mman__next(f)) {
@@ -136,7 +183,7 @@ int mman__fixed_carve(char *low, char *high, char *start, char *end)
             low = v->node.end;
             continue;
         }
-        err = cut(v, low, high);
+        err = cut(v, low, high, start, end);
         if (err)
             return err;
     }

@@ -219,6 +219,29 @@ int mman__split_around(char *start, char *end)
     return err ? err : mman__split_at(end);
 }
 
+/* Joins the fragment that ends at addr with the one that starts there
+ * when nothing tells them apart. */
+static void merge_at(char *addr)
+{
+    struct mman_fragment *high = mman__find(addr), *low;
+
+    if (!high || high->node.start != addr)
+        return;
+    low = mman__find(addr - 1);
+    if (!low || low->node.end != addr || low->view != high->view ||
+        low->prot != high->prot || low->locked != high->locked ||
+        low->shared != high->shared)
+        return;
+    low->node.end = high->node.end; /* no fragment in between: order kept */
+    mman__remove(high);
+}
+
+void mman__merge_around(char *start, char *end)
+{
+    merge_at(start);
+    merge_at(end);
+}
+
 struct mman_view *mman__view_new(enum mman_view_kind kind, char *start,
                                  size_t span)
 {

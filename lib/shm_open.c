@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 static DWORD file_access(int oflag)
 {
@@ -146,19 +147,26 @@ int shm_open(const char *name, int oflag, mode_t mode)
     if (h != INVALID_HANDLE_VALUE) {
         if (!created)
             err = read_only_refuses(h, oflag);
-        if (!err && (oflag & O_TRUNC) && !created)
-            err = truncate_object(h, oflag);
         if (!err) {
             fd = descriptor(h, oflag);
             if (fd < 0)
                 err = EMFILE;
         }
-        if (err) {
-            mman__close(h);
-            if (created)
-                mman__delete(path);
+        /* last, for a failure before must not have emptied the object */
+        if (!err && (oflag & O_TRUNC) && !created) {
+            err = truncate_object(h, oflag);
+            if (err) {
+                close(fd); /* and h with it */
+                h = INVALID_HANDLE_VALUE;
+            }
         }
+        if (err && h != INVALID_HANDLE_VALUE)
+            mman__close(h);
+        if (err && created)
+            mman__delete(path);
     }
+    if (err && (oflag & O_CREAT))
+        mman__shm_remove_directories(path);
     free(path);
     return err ? mman__fail(err) : fd;
 }

@@ -58,19 +58,6 @@ static int bury(const wchar_t *store, const wchar_t *path, wchar_t *tomb)
     return EBUSY;
 }
 
-/* The directories of a long name go with their last object. */
-static void remove_directories(const wchar_t *store, wchar_t *path)
-{
-    wchar_t *cut;
-
-    while ((cut = wcsrchr(path, L'\\')) != NULL &&
-           (size_t)(cut - path) > wcslen(store)) {
-        *cut = 0;
-        if (!mman__remove_directory(path))
-            break;
-    }
-}
-
 int shm_unlink(const char *name)
 {
     const char *bare;
@@ -92,7 +79,7 @@ int shm_unlink(const char *name)
                      sizeof *scratch);
     err = scratch ? bury(store, path, scratch) : ENOMEM;
     if (!err) {
-        remove_directories(store, path);
+        mman__shm_remove_directories(path);
         sweep(store, scratch);
     }
     free(scratch);

@@ -86,10 +86,13 @@ int mman__view_protect(struct mman_view *view, char *start, char *end,
  * (anonymous) or made inaccessible (file) until the view goes. */
 int mman__view_kill_pages(struct mman_view *view, char *start, char *end)
 {
+    /* Pages that cannot be decommitted are dead all the same when no
+     * access is left to them; their memory comes back with the view. */
     if (view->kind == MMAN_VIEW_ANONYMOUS) {
-        if (!mman__decommit(start, (size_t)(end - start)))
-            return mman__errno_from_win32(GetLastError());
-        return 0;
+        if (mman__decommit(start, (size_t)(end - start)) ||
+            mman__protect(start, (size_t)(end - start), PAGE_NOACCESS))
+            return 0;
+        return mman__errno_from_win32(GetLastError());
     }
     if (!clip_to_mapped(view, &start, &end))
         return 0;
