@@ -237,6 +237,28 @@ START_TEST(private_mapping_of_growing_file)
 }
 END_TEST
 
+/* A file of whole pages: the written page is a private copy that the
+ * growth must keep, also where Windows would say it was never copied. */
+START_TEST(private_write_survives_growth_of_whole_page_file)
+{
+    size_t pg = mt_page(), len = 8 * pg;
+    const char *path = mt_path("grow-private-whole");
+    unsigned char *p;
+    int fd = mt_make_file(path, 2 * pg, 21);
+
+    ck_assert_int_ge(fd, 0);
+    p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    ck_assert_ptr_ne(p, MAP_FAILED);
+    p[5] = (unsigned char)(mt_pattern(5, 21) ^ 0xff);
+    ck_assert_int_eq(ftruncate(fd, (off_t)len), 0);
+    ck_assert(!mt_read_faults(p + 5 * pg));
+    ck_assert_uint_eq(p[5], mt_pattern(5, 21) ^ 0xff);
+    ck_assert(mt_is_pattern(p + 6, pg - 6, 6, 21));
+    ck_assert_int_eq(munmap(p, len), 0);
+    ck_assert_int_eq(close(fd), 0);
+}
+END_TEST
+
 START_TEST(mapping_at_offset_grows)
 {
     size_t pg = mt_page(), len = 20 * pg, i;
@@ -354,6 +376,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, grown_by_write_at_end);
     tcase_add_test(tc, grown_by_another_process);
     tcase_add_test(tc, private_mapping_of_growing_file);
+    tcase_add_test(tc, private_write_survives_growth_of_whole_page_file);
     tcase_add_test(tc, mapping_at_offset_grows);
     tcase_add_test(tc, grown_pages_keep_protection);
     tcase_add_test(tc, private_pages_survive_growth_after_mprotect);
