@@ -55,56 +55,35 @@ static void drop_saved(struct saved *s)
     free(s->pages);
 }
 
-/* Whether the page at p of view v differs from what it would show if
- * never written: the file (read through window, a view of the file from
- * v's offset) up to the old end, zeros after. */
-static int written(const struct mman_view *v, const char *window,
-                   const char *p)
-{
-    size_t at = (size_t)(p - v->node.start), n = mman__page_size, i;
-
-    if (at + n > v->mapped)
-        n = v->mapped - at;
-    if (memcmp(p, window + at, n) != 0)
-        return 1;
-    for (i = n; i < mman__page_size; i++)
-        if (p[i])
-            return 1;
-    return 0;
-}
-
 /* POSIX leaves it unspecified whether a private mapping sees later
  * changes to its file, but a page the program wrote must keep what it
- * wrote. Windows shows a page not yet copied as WRITECOPY, but Wine
- * shows copied ones so too: so a page is kept when it differs from the
- * file, read through a second view of section. Dead pages are opened to
- * be read. */
-static int save_private(struct mman_view *v, HANDLE section, struct saved *s)
+ * wrote. Windows shows a page not yet copied as WRITECOPY (any other
+ * live page may hold private data: a copied page whose protection was
+ * lowered looks like any other); Wine shows copied pages so too, but
+ * not as shared in the working set. Dead pages are opened to be read. */
+static int save_private(struct mman_view *v, struct saved *s)
 {
     char *mapped_end = mman__view_mapped_end(v), *p, *e;
-    const char *window;
     struct mman_fragment *f;
     MEMORY_BASIC_INFORMATION info;
     DWORD kind;
-    int ok = 1;
+    int ok = 1, keep;
 
-    window = mman__map_view(section, FILE_MAP_READ, v->offset, v->mapped,
-                            NULL);
-    if (!window)
-        return 0;
     for (f = mman__first_ending_after(v->node.start);
          ok && f && f->node.start < mapped_end; f = mman__next(f)) {
         e = f->node.end < mapped_end ? f->node.end : mapped_end;
         for (p = f->node.start; ok && p < e; p += mman__page_size) {
             ok = mman__query(p, &info);
             kind = info.Protect & 0xff;
+            keep = kind != PAGE_WRITECOPY && kind != PAGE_EXECUTE_WRITECOPY;
+            if (ok && !keep)
+                ok = mman__page_copied(p, &keep);
             if (ok && (kind == PAGE_NOACCESS || kind == PAGE_EXECUTE))
                 ok = mman__protect(p, mman__page_size, PAGE_READONLY);
-            if (ok && written(v, window, p))
+            if (ok && keep)
                 ok = save_page(s, p);
         }
     }
-    mman__unmap_view((void *)window);
     return ok;
 }
 
@@ -169,14 +148,12 @@ int mman__view_grow(struct mman_view *v)
     if (MMAN_ROUND_UP(mapped, mman__page_size) <=
         MMAN_ROUND_UP(v->mapped, mman__page_size))
         return 0;
+    /* saving may open dead pages to read them */
+    if (!v->shared && v->mapped && !save_private(v, &saved))
+        goto fail_settle;
     section = mman__create_section(v->file, v->section_protect, 0);
     if (!section)
-        goto fail;
-    /* saving may open dead pages to read them */
-    if (!v->shared && v->mapped && !save_private(v, section, &saved)) {
-        mman__close(section);
         goto fail_settle;
-    }
     if (tail && !mman__release(tail)) {
         mman__close(section);
         goto fail_settle;
@@ -220,6 +197,13 @@ fail:
     return ENOMEM;
 }
 
+/* What prot lets a page do: on x86, as on Linux, writing and executing
+ * imply reading. */
+static int readable(int prot)
+{
+    return prot & (PROT_WRITE | PROT_EXEC) ? prot | PROT_READ : prot;
+}
+
 /* Whether the fault at addr, needing access need, can be resolved; the
  * registry is locked. */
 static int resolve(char *addr, int need)
@@ -229,7 +213,7 @@ static int resolve(char *addr, int need)
     MEMORY_BASIC_INFORMATION info;
     char *page;
 
-    if (!f || (f->prot & need) != need)
+    if (!f || (readable(f->prot) & need) != need)
         return 0;
     v = f->view;
     page = (char *)MMAN_ROUND_DOWN((uintptr_t)addr, mman__page_size);
@@ -260,6 +244,10 @@ static LONG CALLBACK on_fault(EXCEPTION_POINTERS *ep)
     case 8:  need = PROT_EXEC; break;
     default: need = PROT_READ; break;
     }
+    /* A fault inside the library, which holds the lock, is a bug:
+     * crash, rather than wait for the lock for ever. */
+    if (mman__lock_is_mine())
+        return EXCEPTION_CONTINUE_SEARCH;
     mman__lock();
     ok = resolve((char *)rec->ExceptionInformation[1], need);
     mman__unlock();

@@ -52,6 +52,7 @@ void mman__file_access(struct mman_file *file)
 
     file->readable = (access & FILE_READ_DATA) != 0;
     file->writable = (access & FILE_WRITE_DATA) != 0;
+    file->executable = (access & FILE_EXECUTE) != 0;
 }
 
 /* POSIX says a descriptor that is not a regular file gives ENODEV;
@@ -72,7 +73,7 @@ int mman__file_from_fd(int fd, struct mman_file *file)
     if (os == -1 || os == -2)
         return EBADF;
     file->handle = (HANDLE)os;
-    file->readable = file->writable = -1;
+    file->readable = file->writable = file->executable = -1;
     if (mman__file_size(file->handle, &file->size))
         return 0;
     error = GetLastError();

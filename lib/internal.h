@@ -89,6 +89,9 @@ BOOL mman__duplicate(HANDLE handle, HANDLE *copy);
 BOOL mman__reopen(HANDLE handle, DWORD access, HANDLE *copy);
 BOOL mman__close(HANDLE handle);
 BOOL mman__prefetch(void *at, size_t size);
+/* Whether the page at at is in memory and this process's own (a
+ * copy-on-write page that was copied). */
+BOOL mman__page_copied(void *at, int *copied);
 BOOL mman__lock_pages(void *at, size_t size);
 BOOL mman__unlock_pages(void *at, size_t size);
 BOOL mman__grow_working_set(size_t size);
@@ -143,6 +146,7 @@ struct mman_file {
     uint64_t size;    /* current end of file */
     int readable;     /* the descriptor may read */
     int writable;     /* the descriptor may write */
+    int executable;   /* its handle may execute (shm_open's may) */
 };
 
 /* Whether fd is an open descriptor. */
@@ -205,6 +209,8 @@ struct mman_fragment {
 /* The one lock over the registry and every view. */
 void mman__lock(void);
 void mman__unlock(void);
+/* Whether this thread holds the lock. */
+int mman__lock_is_mine(void);
 
 /* The fragment holding addr, or NULL. */
 struct mman_fragment *mman__find(const void *addr);

@@ -126,13 +126,14 @@ static DWORD place(struct mman_view *v, char *low, size_t span,
 
 /* Our own handle on the file: the mapping outlives close(fd), msync must
  * reach the file and growth must see its size. PROT_EXEC needs a handle
- * with execute access, which C runtime descriptors never have. */
+ * with execute access, which C runtime descriptors have only from
+ * shm_open. */
 static DWORD keep_file(struct mman_view *v, const struct mman_file *file,
                        int exec)
 {
     DWORD access = GENERIC_READ | GENERIC_EXECUTE;
 
-    if (exec) {
+    if (exec && file->executable != 1) {
         if (v->shared && file->writable)
             access |= GENERIC_WRITE;
         return mman__reopen(file->handle, access, &v->file)

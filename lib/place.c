@@ -148,14 +148,16 @@ static int cut(struct mman_view *v, char *low, char *high, char *start,
             upper->fragments++;
         }
     }
-    if (has_low)
-        v->node.end = low;
-    else
-        v->node.start = high; /* no view starts in between: order kept */
-    if (!has_low && !has_high)
-        mman__view_forget(v);
-    else if (v->fragments == 0)
-        mman__view_destroy(v);
+    if (!has_low && !has_high) {
+        mman__view_forget(v); /* while its key is still its own */
+    } else {
+        if (has_low)
+            v->node.end = low;
+        else
+            v->node.start = high; /* no view starts in between */
+        if (v->fragments == 0)
+            mman__view_destroy(v);
+    }
     if (upper && upper->fragments == 0)
         mman__view_destroy(upper);
     return 0;
@@ -174,8 +176,6 @@ int mman__fixed_carve(char *low, char *high, char *start, char *end)
              f && f->node.start < v->node.end; f = mman__next(f))
             if (f->node.start < start || f->node.end > end)
                 inside = 0;
-        if (inside && v->node.start >= low && v->node.end <= high)
-            return 0; /* the rest goes with munmap */
         if (inside) {
             /* replaced whole: munmap releases it */
             if (v->node.end >= high)

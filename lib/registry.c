@@ -9,14 +9,23 @@ static SRWLOCK lock = SRWLOCK_INIT;
 static struct mman_node *fragments, *views;
 static size_t fragment_count, view_count;
 
+static volatile DWORD owner; /* thread holding the lock, or 0 */
+
 void mman__lock(void)
 {
     AcquireSRWLockExclusive(&lock);
+    owner = GetCurrentThreadId();
 }
 
 void mman__unlock(void)
 {
+    owner = 0;
     ReleaseSRWLockExclusive(&lock);
+}
+
+int mman__lock_is_mine(void)
+{
+    return owner == GetCurrentThreadId();
 }
 
 static int height(const struct mman_node *n)

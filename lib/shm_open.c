@@ -6,15 +6,17 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+/* With execute access too, so that mmap can map the object with
+ * PROT_EXEC without opening it again, which an unlinked one refuses. */
 static DWORD file_access(int oflag)
 {
     switch (oflag & O_ACCMODE) {
     case O_WRONLY:
         return GENERIC_WRITE;
     case O_RDWR:
-        return GENERIC_READ | GENERIC_WRITE;
+        return GENERIC_READ | GENERIC_WRITE | FILE_EXECUTE;
     default:
-        return GENERIC_READ;
+        return GENERIC_READ | FILE_EXECUTE;
     }
 }
 

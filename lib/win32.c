@@ -5,6 +5,7 @@
 
 #include <aclapi.h>
 #include <io.h>
+#include <psapi.h>
 #include <sddl.h>
 #include <shfolder.h>
 #include <stdlib.h>
@@ -21,7 +22,8 @@ static const char *const wrapped[] = {
     "VirtualFree(MEM_RELEASE)", "VirtualProtect", "VirtualQuery",
     "FlushViewOfFile", "FlushFileBuffers", "GetFileInformationByHandleEx",
     "GetFileInformationByHandleEx(FileBasicInfo)",
-    "PrefetchVirtualMemory", "VirtualLock", "VirtualUnlock",
+    "PrefetchVirtualMemory", "QueryWorkingSetEx", "VirtualLock",
+    "VirtualUnlock",
     "SetProcessWorkingSetSize", "DuplicateHandle", "ReOpenFile",
     "CloseHandle", "CreateFileW", "SetFileInformationByHandle",
     "SetFileAttributesW", "MoveFileExW", "DeleteFileW", "RemoveDirectoryW",
@@ -245,6 +247,20 @@ BOOL mman__prefetch(void *at, size_t size)
     range.start = at;
     range.size = size;
     return prefetch(GetCurrentProcess(), 1, &range, 0);
+}
+
+/* QueryWorkingSetEx is in kernel32 (as K32QueryWorkingSetEx) since
+ * Windows 7: no psapi.dll needed. */
+BOOL mman__page_copied(void *at, int *copied)
+{
+    PSAPI_WORKING_SET_EX_INFORMATION info;
+
+    MMAN_INJECT("QueryWorkingSetEx", FALSE);
+    info.VirtualAddress = at;
+    if (!K32QueryWorkingSetEx(GetCurrentProcess(), &info, sizeof info))
+        return FALSE;
+    *copied = info.VirtualAttributes.Valid && !info.VirtualAttributes.Shared;
+    return TRUE;
 }
 
 BOOL mman__lock_pages(void *at, size_t size)
