@@ -76,6 +76,10 @@ static const char *const exclusions[] = {
     "changing file bytes that a private mapping shows in a page after "
     "MADV_DONTNEED (README: madvise(MADV_DONTNEED) on a private file "
     "mapping)",
+    "stores through a shared mapping past end of file, in the file's "
+    "last page: POSIX does not say what becomes of them when the file "
+    "grows (Linux keeps them on tmpfs, drops them on ext4; Windows drops "
+    "them) (README: Stores past end of file)",
     "MADV_FREE: zeroes at once, Linux may keep the data "
     "(README: madvise(MADV_DONTNEED) on a private file mapping)",
     "posix_madvise with MADV_* advice that is not POSIX_MADV_*: EINVAL "
@@ -927,8 +931,9 @@ static void op_store(int n)
     if (at + len > (long)P)
         len = (long)P - at;
     if (g->pg[i].st == MAPPED && !g->pg[i].anon && g->pg[i].shared &&
-        obj_frozen(g->pg[i].obj, g->pg[i].fpage * (long)P + at,
-                   g->pg[i].fpage * (long)P + at + len))
+        (obj_frozen(g->pg[i].obj, g->pg[i].fpage * (long)P + at,
+                    g->pg[i].fpage * (long)P + at + len) ||
+         g->pg[i].fpage * (long)P + at + len > objs[g->pg[i].obj].size))
         return;
     p = g->base + (size_t)i * P + at;
     fill(buf, (size_t)len);
