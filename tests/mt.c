@@ -345,3 +345,20 @@ int mt_main(int argc, char **argv, Suite *suite)
     srunner_free(runner);
     return failed ? 1 : 0;
 }
+
+/* ---- random numbers ---- */
+
+uint32_t mt_random(uint32_t *state)
+{
+    uint32_t x = *state;
+
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return *state = x;
+}
+
+uint32_t mt_random_in(uint32_t *state, uint32_t lo, uint32_t hi)
+{
+    return lo + mt_random(state) % (hi - lo + 1);
+}

@@ -49,6 +49,10 @@ long long mt_file_size(const char *path);
 /* Reads len bytes at off of fd into buf (lseek + read); bytes read. */
 ssize_t mt_pread(int fd, void *buf, size_t len, long long off);
 ssize_t mt_pwrite(int fd, const void *buf, size_t len, long long off);
+/* Deterministic random numbers (xorshift32) from *state, which must
+ * not be 0: the next one, and one in [lo, hi]. */
+uint32_t mt_random(uint32_t *state);
+uint32_t mt_random_in(uint32_t *state, uint32_t lo, uint32_t hi);
 /* FNV-1a of a file's bytes, or 0 if unreadable. */
 uint32_t mt_file_hash(const char *path);
 

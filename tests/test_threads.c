@@ -40,18 +40,13 @@ static size_t pg;
 
 static uint32_t next(struct worker *w)
 {
-    uint32_t x = w->rng;
-
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return w->rng = x;
+    return mt_random(&w->rng);
 }
 
 /* A number in [lo, hi]. */
 static size_t pick(struct worker *w, size_t lo, size_t hi)
 {
-    return lo + next(w) % (hi - lo + 1);
+    return mt_random_in(&w->rng, (uint32_t)lo, (uint32_t)hi);
 }
 
 /* A page holds tag in its first word and ~tag in its last. */

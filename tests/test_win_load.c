@@ -95,18 +95,13 @@ static size_t pg;
 
 static uint32_t next(struct worker *w)
 {
-    uint32_t x = w->rng;
-
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return w->rng = x;
+    return mt_random(&w->rng);
 }
 
 /* A number in [lo, hi]. */
 static unsigned pick(struct worker *w, unsigned lo, unsigned hi)
 {
-    return lo + next(w) % (hi - lo + 1);
+    return mt_random_in(&w->rng, (uint32_t)lo, (uint32_t)hi);
 }
 
 static int random_prot(struct worker *w)
