@@ -323,6 +323,12 @@ extern int mman__lock_future;
  * 0 or an errno value; on failure nothing changed. */
 int mman__lock_range(char *start, char *end);
 int mman__unlock_range(char *start, char *end);
+/* What mlock and munlock share: POSIX lets addr be rounded down to a
+ * page, as Linux does; a range with unmapped pages is ENOMEM and
+ * changes nothing; else act (lock_range or unlock_range) on it. 0 or
+ * -1 with errno set. */
+int mman__lock_call(const void *addr, size_t len,
+                    int (*act)(char *start, char *end));
 
 /* Whether any page of [start, end) is locked. */
 int mman__range_locked(char *start, char *end);

@@ -110,3 +110,21 @@ int mman__range_locked(char *start, char *end)
             return 1;
     return 0;
 }
+
+int mman__lock_call(const void *addr, size_t len,
+                    int (*act)(char *start, char *end))
+{
+    char *start, *end;
+    int err;
+
+    mman__init();
+    err = mman__range_rounded(addr, len, &start, &end);
+    if (err)
+        return mman__fail(err);
+    if (start == end)
+        return 0;
+    mman__lock();
+    err = mman__range_mapped(start, end) ? act(start, end) : ENOMEM;
+    mman__unlock();
+    return err ? mman__fail(err) : 0;
+}
