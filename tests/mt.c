@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -361,4 +362,43 @@ uint32_t mt_random(uint32_t *state)
 uint32_t mt_random_in(uint32_t *state, uint32_t lo, uint32_t hi)
 {
     return lo + mt_random(state) % (hi - lo + 1);
+}
+
+/* ---- waiting on another process ---- */
+
+static void nap(void)
+{
+#ifdef _WIN32
+    Sleep(5);
+#else
+    usleep(5000);
+#endif
+}
+
+int mt_wait_for(const volatile unsigned char *p, unsigned char value)
+{
+    int i;
+
+    for (i = 0; i < 2000; i++) {
+        if (*p == value)
+            return 1;
+        nap();
+    }
+    return *p == value;
+}
+
+/* ---- address space ---- */
+
+#define MT_GRAIN ((size_t)65536)
+
+char *mt_free_area(size_t len)
+{
+    char *p = mmap(NULL, len + MT_GRAIN, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    char *a;
+
+    ck_assert_ptr_ne(p, MAP_FAILED);
+    a = (char *)(((uintptr_t)p + MT_GRAIN - 1) & ~(uintptr_t)(MT_GRAIN - 1));
+    ck_assert_int_eq(munmap(p, len + MT_GRAIN), 0);
+    return a;
 }

@@ -49,6 +49,15 @@ long long mt_file_size(const char *path);
 /* Reads len bytes at off of fd into buf (lseek + read); bytes read. */
 ssize_t mt_pread(int fd, void *buf, size_t len, long long off);
 ssize_t mt_pwrite(int fd, const void *buf, size_t len, long long off);
+/* Waits, at most about 10 s, until the byte at p (in memory shared
+ * with another process) is value; whether it is. */
+int mt_wait_for(const volatile unsigned char *p, unsigned char value);
+
+/* A free range of len bytes aligned to 64 KiB, the Windows allocation
+ * granularity (tests run one at a time, so nobody takes it before it is
+ * used). */
+char *mt_free_area(size_t len);
+
 /* Deterministic random numbers (xorshift32) from *state, which must
  * not be 0: the next one, and one in [lo, hi]. */
 uint32_t mt_random(uint32_t *state);

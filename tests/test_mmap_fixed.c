@@ -48,19 +48,6 @@ static char *anon(char *at, size_t pages, int prot)
     return p;
 }
 
-/* A free, 64 KiB-aligned range of len bytes (tests run one at a time,
- * so nobody takes it before it is used). */
-static char *free_area(size_t len)
-{
-    char *p = mmap(NULL, len + GRAIN, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
-                   -1, 0);
-    char *a;
-
-    ck_assert_ptr_ne(p, MAP_FAILED);
-    a = (char *)(((uintptr_t)p + GRAIN - 1) & ~(uintptr_t)(GRAIN - 1));
-    ck_assert_int_eq(munmap(p, len + GRAIN), 0);
-    return a;
-}
 
 START_TEST(fixed_returns_exactly_addr)
 {
@@ -70,7 +57,7 @@ START_TEST(fixed_returns_exactly_addr)
     pg = mt_page();
     fd = mt_make_file(mt_path("exact.bin"), 4 * pg, SEED);
     ck_assert_int_ge(fd, 0);
-    x = free_area(2 * GRAIN);
+    x = mt_free_area(2 * GRAIN);
     /* anonymous memory at any page */
     p = anon(x + 3 * pg, 2, PROT_READ | PROT_WRITE);
     ck_assert(page_is(p, 0, -1));
@@ -180,7 +167,7 @@ START_TEST(fixed_across_two_anonymous_mappings)
     char *x, *p;
 
     pg = mt_page();
-    x = free_area(2 * GRAIN);
+    x = mt_free_area(2 * GRAIN);
     anon(x, half, PROT_READ | PROT_WRITE);
     anon(x + GRAIN, half, PROT_READ | PROT_WRITE);
     tag_pages(x, 2 * half, 70);

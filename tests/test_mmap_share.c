@@ -18,27 +18,6 @@
 /* Where the parent and the child meet in the shared page. */
 enum { HELLO = 0, GO = 256, ANSWER = 512 };
 
-static void nap(void)
-{
-#ifdef _WIN32
-    Sleep(5);
-#else
-    usleep(5000);
-#endif
-}
-
-/* Waits, at most about 10 s, until the byte at p is value. */
-static int wait_for(const volatile unsigned char *p, unsigned char value)
-{
-    int i;
-
-    for (i = 0; i < 2000; i++) {
-        if (*p == value)
-            return 1;
-        nap();
-    }
-    return *p == value;
-}
 
 /* Child "partner PATH": maps PATH shared, checks the parent's greeting,
  * waits for the go byte, then writes the answer. */
@@ -59,7 +38,7 @@ static int child_partner(int argc, char **argv)
     for (i = 0; i < 100; i++)
         if (p[HELLO + i] != (unsigned char)(i + 1))
             rc = 5;
-    if (!rc && !wait_for(p + GO, 0x47))
+    if (!rc && !mt_wait_for(p + GO, 0x47))
         rc = 6;
     if (!rc)
         for (i = 0; i < 100; i++)
@@ -88,7 +67,7 @@ START_TEST(shared_writes_seen_by_other_process)
     child = mt_start_child("partner", path, NULL);
     ck_assert(child != -1);
     p[GO] = 0x47;
-    ok = wait_for(p + ANSWER + 99, (unsigned char)(200 - 99));
+    ok = mt_wait_for(p + ANSWER + 99, (unsigned char)(200 - 99));
     ck_assert_int_eq(mt_wait(child), 0);
     ck_assert(ok);
     for (i = 0; i < 100; i++)

@@ -116,19 +116,6 @@ static void expect_pages(struct kind *k, char *p, size_t first,
     }
 }
 
-/* A free, 64 KiB-aligned range of len bytes (tests run one at a time,
- * so nobody takes it before it is used). */
-static char *free_area(size_t len)
-{
-    char *p = mmap(NULL, len + GRAIN, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
-                   -1, 0);
-    char *a;
-
-    ck_assert_ptr_ne(p, MAP_FAILED);
-    a = (char *)(((uintptr_t)p + GRAIN - 1) & ~(uintptr_t)(GRAIN - 1));
-    ck_assert_int_eq(munmap(p, len + GRAIN), 0);
-    return a;
-}
 
 START_TEST(unmap_whole)
 {
@@ -219,7 +206,7 @@ START_TEST(unmap_spanning_two_mappings)
     kind_open(&k, _i, "span.bin");
     g = GRAIN / pg;
     ck_assert_uint_lt(g, sizeof state);
-    x = free_area(2 * GRAIN);
+    x = mt_free_area(2 * GRAIN);
     a = kmap(&k, x, g, 0);
     b = kmap(&k, x + GRAIN, g, g);
     ck_assert_int_eq(munmap(x + (g - 2) * pg, 4 * pg), 0);
@@ -250,7 +237,7 @@ START_TEST(unmap_spanning_gap)
     g = GRAIN / pg;
     h = g / 2;
     ck_assert_uint_lt(g, sizeof state);
-    x = free_area(3 * GRAIN);
+    x = mt_free_area(3 * GRAIN);
     a = kmap(&k, x, g, 0);
     b = kmap(&k, x + 2 * GRAIN, g, 2 * g);
     expect_dead(x + GRAIN);
@@ -278,7 +265,7 @@ START_TEST(unmap_nothing_mapped_is_ok)
     char *x;
 
     pg = mt_page();
-    x = free_area(4 * GRAIN);
+    x = mt_free_area(4 * GRAIN);
     ck_assert_int_eq(munmap(x, 4 * GRAIN), 0);
     ck_assert_int_eq(munmap(x + pg, pg), 0);
     expect_dead(x);
@@ -319,7 +306,7 @@ START_TEST(unmap_piecewise_to_nothing)
     /* from file offset 64 KiB: a file page at a fixed address must be
      * where its offset is in its 64 KiB block (see test_mmap_fixed) */
     first = GRAIN / pg;
-    x = free_area(16 * pg);
+    x = mt_free_area(16 * pg);
     p = kmap(&k, x, 16, first);
     memset(state, 'L', 16);
     state[16] = '\0';

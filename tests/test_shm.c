@@ -171,30 +171,6 @@ static void check_distinct(const char *const *names, size_t n)
                       (unsigned)i);
 }
 
-/* ---- waiting on another process ---- */
-
-static void nap(void)
-{
-#ifdef _WIN32
-    Sleep(5);
-#else
-    usleep(5000);
-#endif
-}
-
-/* Waits, at most about 10 s, until the byte at p is value. */
-static int wait_for(const volatile unsigned char *p, unsigned char value)
-{
-    int i;
-
-    for (i = 0; i < 2000; i++) {
-        if (*p == value)
-            return 1;
-        nap();
-    }
-    return *p == value;
-}
-
 /* ---- names ---- */
 
 START_TEST(leading_slashes_are_optional)
@@ -1009,12 +985,12 @@ static int child_partner(int argc, char **argv)
     for (i = 0; i < 100; i++)
         if (p[HELLO + i] != (unsigned char)(i + 1))
             rc = 5;
-    if (!rc && !wait_for(p + GO, 0x47))
+    if (!rc && !mt_wait_for(p + GO, 0x47))
         rc = 6;
     if (!rc)
         for (i = 0; i < 100; i++)
             p[ANSWER + i] = (unsigned char)(200 - i);
-    if (!rc && !wait_for(p + ACK, 0x4b))
+    if (!rc && !mt_wait_for(p + ACK, 0x4b))
         rc = 7;
     if (munmap((void *)p, pg) != 0 && !rc)
         rc = 8;
@@ -1041,7 +1017,7 @@ START_TEST(processes_see_each_others_writes)
     ck_assert(child != -1);
     /* both directions while both processes hold the mapping */
     p[GO] = 0x47;
-    ok = wait_for(p + ANSWER + 99, (unsigned char)(200 - 99));
+    ok = mt_wait_for(p + ANSWER + 99, (unsigned char)(200 - 99));
     p[ACK] = 0x4b;
     ck_assert_int_eq(mt_wait(child), 0);
     ck_assert(ok);
