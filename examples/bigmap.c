@@ -1,4 +1,17 @@
-/* bigmap: map 32 MiB of anonymous memory and use it, then try 256 MiB. */
+/* bigmap: map 32 MiB of anonymous memory and use it, then try 256 MiB.
+ *
+ * This is seed 003's experiment on Windows CE. What CE 5 (and Windows
+ * Mobile 5/6) documents for it: a process has a 32 MB slot of address
+ * space ("Virtual Memory", Windows CE 5.0, aa450669), which 32 MiB does
+ * not fit in; but a reservation of 2 MB or more made without access and
+ * then committed is placed outside the slot, in the shared region above
+ * 0x42000000 (VirtualAlloc, aa450975; the Large Memory Area,
+ * davidfindlay.org/weblog/files/ce_lma.html), which libmman does for
+ * large anonymous mappings. That region spans about 992 MB (0x42000000
+ * to 0x7FFFFFFF, KB Q326162), so both mappings succeed, as on desktop
+ * Windows; the RAM for the pages touched must exist (CE has no page
+ * file). On CE 6 and later a process has 2 GB of its own (ee482770).
+ * The CE-rules build enforces these budgets (README, "Windows CE"). */
 #define _POSIX_C_SOURCE 200809L
 /* glibc shows MAP_ANONYMOUS only with _DEFAULT_SOURCE. */
 #define _DEFAULT_SOURCE

@@ -44,6 +44,15 @@ static int zero_anonymous(struct mman_fragment *f)
     return 0;
 }
 
+#ifdef MMAN_CE
+/* A private copy of a file (CE) after MADV_DONTNEED shows the file
+ * again, as on Linux: its pages are copied afresh. */
+static int restore_file_pages(struct mman_fragment *f)
+{
+    return mman__copy_file_pages(f->view, f->node.start,
+                                 mman__fragment_pages_end(f), f->prot);
+}
+#else
 /* Private file pages after MADV_DONTNEED show the file again, as on
  * Linux. Windows cannot drop a private copy of a page without dropping
  * the whole view, so the file's bytes are copied over the pages that
@@ -86,6 +95,7 @@ static int restore_file_pages(struct mman_fragment *f)
     mman__unmap_view(window);
     return err;
 }
+#endif
 
 /* MADV_DONTNEED and MADV_FREE: what Linux drops, dropped. Shared memory
  * keeps its contents, as on Linux. */
@@ -102,11 +112,15 @@ static int discard(struct mman_fragment *f)
  * advice being advice. */
 static void prefetch(const struct mman_fragment *f)
 {
+#ifdef MMAN_CE
+    (void)f; /* CE cannot read ahead */
+#else
     char *end = mman__fragment_pages_end(f);
 
     if (f->view->kind == MMAN_VIEW_FILE && f->prot != PROT_NONE &&
         f->node.start < end)
         mman__prefetch(f->node.start, (size_t)(end - f->node.start));
+#endif
 }
 
 /* Takes advice over [start, end), which is mapped; registry locked. */

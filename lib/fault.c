@@ -151,7 +151,7 @@ int mman__view_grow(struct mman_view *v)
     /* saving may open dead pages to read them */
     if (!v->shared && v->mapped && !save_private(v, &saved))
         goto fail_settle;
-    section = mman__create_section(v->file, v->section_protect, 0);
+    section = mman__create_section(v->file, v->section_protect, 0, NULL);
     if (!section)
         goto fail_settle;
     if (tail && !mman__release(tail)) {

@@ -21,7 +21,24 @@
 #ifndef MMAN_INTERNAL_H
 #define MMAN_INTERNAL_H
 
+/* Windows CE. Its toolchains define _WIN32_WCE or UNDER_CE, and _WIN32
+ * as well, so these are asked first. The CE-rules build (configure
+ * --enable-wince-rules) takes the same paths on desktop Windows, with
+ * CE's rules enforced: ce/rules.h makes what CE lacks unusable in the
+ * library's sources, and ce/shim.c behaves as CE documents. */
+#if defined(_WIN32_WCE) || defined(UNDER_CE) || defined(MMAN_CE_RULES)
+#define MMAN_CE 1
+#endif
+
 #include <windows.h>
+#if defined(MMAN_CE_RULES) && defined(MMAN_LIBRARY)
+/* The C runtime's headers declare what the rules poison: in first. */
+#include <fcntl.h>
+#include <io.h>
+#include <stdio.h>
+#include <wchar.h>
+#include "ce/rules.h"
+#endif
 
 #include <errno.h>
 #include <stddef.h>
@@ -70,7 +87,12 @@ DWORD mman__page_protection(int prot, int copy_on_write);
  * (MMAN_TESTING) can make any one of them fail on demand. Each returns
  * nonzero / non-NULL on success and leaves GetLastError set on failure. */
 
-HANDLE mman__create_section(HANDLE file, DWORD protect, uint64_t size);
+/* name: NULL, or (CE) the one mapping object every mapping of the
+ * same file shares. */
+HANDLE mman__create_section(HANDLE file, DWORD protect, uint64_t size,
+                            const wchar_t *name);
+/* at: where the view must start, or NULL; CE places views itself and
+ * takes only NULL. */
 void *mman__map_view(HANDLE section, DWORD access, uint64_t offset,
                      size_t size, void *at);
 BOOL mman__unmap_view(void *base);
@@ -85,24 +107,15 @@ BOOL mman__flush_view(void *at, size_t size);
 BOOL mman__flush_file(HANDLE file);
 BOOL mman__file_size(HANDLE file, uint64_t *size);
 BOOL mman__file_attributes(HANDLE file, DWORD *attributes);
-BOOL mman__duplicate(HANDLE handle, HANDLE *copy);
-BOOL mman__reopen(HANDLE handle, DWORD access, HANDLE *copy);
 BOOL mman__close(HANDLE handle);
-BOOL mman__prefetch(void *at, size_t size);
-/* Whether the page at at is in memory and this process's own (a
- * copy-on-write page that was copied). */
-BOOL mman__page_copied(void *at, int *copied);
-BOOL mman__lock_pages(void *at, size_t size);
-BOOL mman__unlock_pages(void *at, size_t size);
-BOOL mman__grow_working_set(size_t size);
 
 /* By name, for the shm store: a handle (INVALID_HANDLE_VALUE on
- * failure) shared for reading, writing and deleting, not inherited. */
+ * failure) shared for reading and writing (and deleting, where the
+ * system knows that), not inherited. sa: NULL on CE. */
 HANDLE mman__open_file(const wchar_t *path, DWORD access, DWORD disposition,
                        DWORD attributes, SECURITY_ATTRIBUTES *sa);
 BOOL mman__truncate(HANDLE file);
 BOOL mman__set_attributes(const wchar_t *path, DWORD attributes);
-BOOL mman__rename(const wchar_t *from, const wchar_t *to);
 BOOL mman__delete(const wchar_t *path);
 BOOL mman__remove_directory(const wchar_t *path);
 /* Succeeds also when the directory is there already. */
@@ -110,6 +123,34 @@ BOOL mman__make_directory(const wchar_t *path, SECURITY_ATTRIBUTES *sa);
 /* *search is for FindNextFileW and FindClose. */
 BOOL mman__find_first(const wchar_t *pattern, WIN32_FIND_DATAW *found,
                       HANDLE *search);
+
+#ifdef MMAN_CE
+/* ---- CE only (ce/win32.c) ---- */
+
+/* The system's temporary directory, absolute, with a trailing
+ * backslash (buf: MAX_PATH + 2 characters). */
+BOOL mman__temp_path(wchar_t *buf);
+/* The file's volume and index, which name its shared mapping object. */
+BOOL mman__file_identity(HANDLE file, BY_HANDLE_FILE_INFORMATION *info);
+/* Whether the handle may read (write: may write): a transfer of no
+ * bytes, which Windows refuses on a handle without that access. */
+BOOL mman__may_transfer(HANDLE file, int write);
+/* A descriptor of the resolver's kind that owns handle, or -1 (ce/fd.c;
+ * oflag as shm_open's). */
+int mman__fd_from_handle(HANDLE handle, int oflag);
+#else
+/* ---- desktop only ---- */
+
+BOOL mman__duplicate(HANDLE handle, HANDLE *copy);
+BOOL mman__reopen(HANDLE handle, DWORD access, HANDLE *copy);
+BOOL mman__prefetch(void *at, size_t size);
+/* Whether the page at at is in memory and this process's own (a
+ * copy-on-write page that was copied). */
+BOOL mman__page_copied(void *at, int *copied);
+BOOL mman__lock_pages(void *at, size_t size);
+BOOL mman__unlock_pages(void *at, size_t size);
+BOOL mman__grow_working_set(size_t size);
+BOOL mman__rename(const wchar_t *from, const wchar_t *to);
 
 /* The shm store's place and security: the user's local application
  * data folder (MAX_PATH characters), an absolute path (its length, 0 on
@@ -125,8 +166,16 @@ BOOL mman__security_from_sddl(const wchar_t *sddl,
 
 /* A C runtime descriptor that owns handle, or -1. */
 int mman__fd_from_handle(HANDLE handle, int flags);
+#endif
 
 #ifdef MMAN_TESTING
+/* Whether the wrapper named call is to fail now (SetLastError done). */
+int mman__inject(const char *call);
+#define MMAN_INJECT(call, failed)                                        \
+    do {                                                                 \
+        if (mman__inject(call))                                          \
+            return failed;                                               \
+    } while (0)
 /* Fail the count-th next call of the named wrapper, and times - 1 more
  * after it, with error; up to four calls at once. A NULL call clears
  * them all. */
@@ -137,6 +186,8 @@ const char *const *mman__wrapped_calls(size_t *count);
 /* record is told the name of every wrapped call made from now on (NULL
  * stops it). */
 void mman__trace_calls(void (*record)(const char *call));
+#else
+#define MMAN_INJECT(call, failed) ((void)0)
 #endif
 
 /* ---- files behind descriptors (fd.c) ---- */
@@ -176,7 +227,11 @@ struct mman_node {
     int height;
 };
 
-enum mman_view_kind { MMAN_VIEW_ANONYMOUS, MMAN_VIEW_FILE };
+/* MMAN_VIEW_COPY (CE only): a private file mapping, which CE cannot
+ * make copy-on-write, is anonymous memory holding a copy of the file's
+ * bytes: mapped bytes from start, reserved no-access pages past them;
+ * section (read-only) reads the file again for MADV_DONTNEED. */
+enum mman_view_kind { MMAN_VIEW_ANONYMOUS, MMAN_VIEW_FILE, MMAN_VIEW_COPY };
 
 struct mman_view {
     struct mman_node node; /* the address range the view owns */
@@ -189,7 +244,8 @@ struct mman_view {
     HANDLE section;     /* NULL while no byte of the file is mapped */
     size_t mapped;      /* bytes from start backed by the file view */
     char *tail;         /* reserved no-access tail, or NULL */
-    uint64_t offset;    /* file offset of start, a multiple of 64 KiB */
+    uint64_t offset;    /* file offset of start, a multiple of 64 KiB
+                         * (a page for copies) */
     DWORD section_protect; /* PAGE_* the section is made with */
     DWORD view_access;  /* FILE_MAP_* the view was made with */
     int max_prot;       /* the most the pages may be given */
@@ -290,6 +346,16 @@ struct mman_request {
 void *mman__map_anonymous(const struct mman_request *req);
 void *mman__map_file(const struct mman_request *req, int fd, uint64_t off);
 
+#ifdef MMAN_CE
+/* The size from which CE 5 places a reservation made without access
+ * outside the process's 32 MB slot. */
+#define MMAN_CE_LARGE ((size_t)2 << 20)
+/* Copies the file's bytes into [start, end) of a private copy (fresh
+ * pages), then gives them prot. 0 or an errno value. */
+int mman__copy_file_pages(struct mman_view *view, char *start, char *end,
+                          int prot);
+#endif
+
 /* MAP_FIXED: can [low, end) be given to a new mapping of [start, end),
  * with every mapping there replaced? With carve, anonymous reservations
  * that hold nothing outside [start, end) may be cut around it. 0, or an
@@ -359,6 +425,31 @@ int mman__shm_inside_security(SECURITY_ATTRIBUTES *sa);
  * Cuts path short on the way. */
 void mman__shm_remove_directories(wchar_t *path);
 
+#ifdef MMAN_CE
+/* CE (ce/shm_store.c): an object is a file "<path>.<generation>"; an
+ * unlinked generation still held open or mapped has a marker beside it,
+ * "<path>.<generation>.u", until a sweep can delete it. */
+/* The generations of an object's path (mman__shm_path). */
+struct mman_shm_generations {
+    unsigned long live;    /* the one without a marker, or 0 */
+    unsigned long highest; /* the highest of any file or marker, or 0 */
+    DWORD attributes;      /* the live one's file attributes */
+};
+/* Fills *gens from the files beside path: 0, ENAMETOOLONG if path's
+ * generations do not fit in MAX_PATH, or an errno value. */
+int mman__shm_generations(const wchar_t *path,
+                          struct mman_shm_generations *gens);
+/* out (MAX_PATH characters): the file of generation g of path, or with
+ * unlinked its marker; path must fit (mman__shm_generations). */
+void mman__shm_generation_path(wchar_t *out, const wchar_t *path,
+                               unsigned long g, int unlinked);
+/* Deletes, in the directory of path, the files of unlinked generations
+ * that nobody holds any more, and then their markers. */
+void mman__shm_sweep(const wchar_t *path);
+/* Whether a file or directory is at path. */
+int mman__shm_present(const wchar_t *path);
+#endif
+
 /* Checks a name as glibc does: 0 with *bare, *len the name without its
  * leading slashes; else EINVAL (empty, or a '/' inside), ENAMETOOLONG,
  * or EISDIR ("." and "..", which glibc resolves to the store itself). */
@@ -366,6 +457,11 @@ int mman__shm_name(const char *name, const char **bare, size_t *len);
 
 /* The object's path in the store (malloc'd), or NULL with *err set. */
 wchar_t *mman__shm_path(const char *bare, size_t len, int *err);
+
+/* What shm_open checks first: the name (as mman__shm_name, with "."
+ * and ".." as glibc answers them) and oflag's access mode; then the
+ * path (*path, malloc'd). 0 or an errno value. */
+int mman__shm_open_path(const char *name, int oflag, wchar_t **path);
 
 /* ---- unmapping (munmap.c) ---- */
 

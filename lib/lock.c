@@ -4,6 +4,23 @@
 
 int mman__lock_future;
 
+#ifdef MMAN_CE
+/* POSIX lets mlock lock pages in memory; CE never pages anonymous or
+ * mapped memory out and has no call to lock pages (VirtualLock is
+ * missing, LockPages is kernel-mode), so locking records the pages as
+ * locked and does nothing else: <sys/mman.h> says so with
+ * _POSIX_MEMLOCK -1. */
+static int lock_fragment(struct mman_fragment *f)
+{
+    (void)f;
+    return 0;
+}
+
+static void unlock_fragment(struct mman_fragment *f)
+{
+    f->locked = 0;
+}
+#else
 /* The part of fragment f whose pages can be locked: NULL when none.
  * POSIX lets mlock lock PROT_NONE memory, which Linux does without
  * bringing it in; Windows locks only accessible pages, so there is
@@ -62,6 +79,7 @@ static void unlock_fragment(struct mman_fragment *f)
         mman__unlock_pages(f->node.start, (size_t)(end - f->node.start));
     f->locked = 0;
 }
+#endif
 
 int mman__lock_range(char *start, char *end)
 {

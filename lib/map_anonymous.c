@@ -14,6 +14,24 @@ static char *allocate(char *at, size_t len, const struct mman_request *req)
 {
     if (!commit_now(req))
         return mman__reserve(at, len);
+#ifdef MMAN_CE
+    /* CE 5 gives a process a 32 MB slot; a reservation of 2 MB or more
+     * made without access, then committed, lands outside it, in the
+     * shared Large Memory Area (WINCE.md 1, VirtualAlloc). */
+    if (len >= MMAN_CE_LARGE) {
+        char *base = mman__reserve(at, len);
+
+        if (base && !mman__commit(base, len,
+                                  mman__page_protection(req->prot, 0))) {
+            DWORD error = GetLastError();
+
+            mman__release(base);
+            SetLastError(error);
+            base = NULL;
+        }
+        return base;
+    }
+#endif
     return mman__allocate(at, len, mman__page_protection(req->prot, 0));
 }
 

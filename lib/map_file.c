@@ -36,7 +36,7 @@ static DWORD make_section(struct mman_view *v, HANDLE h,
 
     for (; writable >= 0; writable--) {
         choose_access(v, writable, exec);
-        v->section = mman__create_section(h, v->section_protect, 0);
+        v->section = mman__create_section(h, v->section_protect, 0, NULL);
         if (v->section) {
             file->readable = 1;
             if (v->shared)

@@ -58,7 +58,14 @@ void *mmap64(void *addr, size_t len, int prot, int flags, int fd,
     req.hint = (flags & MAP_FIXED) ? NULL : addr;
     req.prot = prot & MMAN_PROT_ALL;
     req.shared = type == MAP_SHARED;
+#ifdef MMAN_CE
+    /* CE has no vectored exception handler to commit pages at their
+     * first touch, so MAP_NORESERVE memory is committed at once there
+     * (README, "Windows CE"). */
+    req.noreserve = 0;
+#else
     req.noreserve = (flags & MAP_NORESERVE) != 0;
+#endif
     if (flags & MAP_ANONYMOUS)
         return lock_new_mapping(mman__map_anonymous(&req), req.len);
     return lock_new_mapping(mman__map_file(&req, fd, (uint64_t)off),

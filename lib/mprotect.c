@@ -31,6 +31,16 @@ int mman__mprotect(void *addr, size_t len, int prot)
             err = EACCES;
             goto out;
         }
+#ifdef MMAN_CE
+    /* POSIX allows ENOTSUP for protections the system cannot give; CE
+     * protects only pages of VirtualAlloc (WINCE.md 4.5), so a shared
+     * file mapping keeps what mmap gave it. */
+    for (f = mman__find(start); f && f->node.start < end; f = mman__next(f))
+        if (f->view->kind == MMAN_VIEW_FILE && prot != f->prot) {
+            err = ENOTSUP;
+            goto out;
+        }
+#endif
     err = mman__split_around(start, end);
     for (f = mman__find(start); !err && f && f->node.start < end;
          f = mman__next(f))

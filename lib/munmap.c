@@ -19,9 +19,11 @@ static int cut(struct mman_fragment *f, char *s, char *e)
         if (!high)
             return ENOMEM;
     }
+#ifndef MMAN_CE
     /* Windows may refuse to make locked pages inaccessible. */
     if (f->locked)
         mman__unlock_pages(s, (size_t)(e - s));
+#endif
     err = mman__view_kill_pages(view, s, e);
     if (err) {
         if (high) {

@@ -8,8 +8,12 @@ DWORD mman__page_protection(int prot, int copy_on_write)
     int exec = (prot & PROT_EXEC) != 0;
 
     if (prot & PROT_WRITE) {
+#ifdef MMAN_CE
+        (void)copy_on_write; /* CE has no copy-on-write pages */
+#else
         if (copy_on_write)
             return exec ? PAGE_EXECUTE_WRITECOPY : PAGE_WRITECOPY;
+#endif
         return exec ? PAGE_EXECUTE_READWRITE : PAGE_READWRITE;
     }
     if (exec)

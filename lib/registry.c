@@ -5,22 +5,58 @@
 
 #include <stdlib.h>
 
-static SRWLOCK lock = SRWLOCK_INIT;
 static struct mman_node *fragments, *views;
 static size_t fragment_count, view_count;
 
 static volatile DWORD owner; /* thread holding the lock, or 0 */
 
-void mman__lock(void)
+#ifdef MMAN_CE
+/* CE has no SRW locks: a critical section, made by the first caller
+ * (mman__init runs before any lock is taken). */
+static CRITICAL_SECTION lock;
+static volatile LONG lock_state; /* 0 not made, 1 making, 2 made */
+
+static void acquire(void)
+{
+    if (lock_state != 2) {
+        if (InterlockedCompareExchange(&lock_state, 1, 0) == 0) {
+            InitializeCriticalSection(&lock);
+            InterlockedExchange(&lock_state, 2);
+        }
+        while (lock_state != 2)
+            Sleep(0);
+    }
+    EnterCriticalSection(&lock);
+}
+
+static void release(void)
+{
+    LeaveCriticalSection(&lock);
+}
+#else
+static SRWLOCK lock = SRWLOCK_INIT;
+
+static void acquire(void)
 {
     AcquireSRWLockExclusive(&lock);
+}
+
+static void release(void)
+{
+    ReleaseSRWLockExclusive(&lock);
+}
+#endif
+
+void mman__lock(void)
+{
+    acquire();
     owner = GetCurrentThreadId();
 }
 
 void mman__unlock(void)
 {
     owner = 0;
-    ReleaseSRWLockExclusive(&lock);
+    release();
 }
 
 int mman__lock_is_mine(void)

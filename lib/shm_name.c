@@ -2,6 +2,7 @@
  * one-to-one into paths in the store. */
 #include "internal.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
@@ -69,4 +70,43 @@ wchar_t *mman__shm_path(const char *bare, size_t len, int *err)
     }
     *p = 0;
     return path;
+}
+
+void mman__shm_remove_directories(wchar_t *path)
+{
+    const wchar_t *base;
+    wchar_t *cut;
+    int err;
+
+    base = mman__shm_store(&err);
+    if (!base)
+        return;
+    while ((cut = wcsrchr(path, L'\\')) != NULL &&
+           (size_t)(cut - path) > wcslen(base)) {
+        *cut = 0;
+        /* one that was never made is no reason to stop */
+        if (!mman__remove_directory(path) &&
+            GetLastError() != ERROR_FILE_NOT_FOUND &&
+            GetLastError() != ERROR_PATH_NOT_FOUND)
+            break;
+    }
+}
+
+int mman__shm_open_path(const char *name, int oflag, wchar_t **path)
+{
+    const char *bare;
+    size_t len;
+    int err = mman__shm_name(name, &bare, &len);
+
+    /* glibc opens "." and ".." as the store directory itself: EEXIST
+     * for O_CREAT|O_EXCL, EINVAL otherwise (its EISDIR, renamed). */
+    if (err == EISDIR)
+        err = (oflag & O_CREAT) && (oflag & O_EXCL) ? EEXIST : EINVAL;
+    /* Linux gives O_ACCMODE an fd that can neither read nor write;
+     * Windows has no such handle (the README says so). */
+    if (!err && (oflag & O_ACCMODE) == O_ACCMODE)
+        err = EINVAL;
+    if (!err)
+        *path = mman__shm_path(bare, len, &err);
+    return err;
 }

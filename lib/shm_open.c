@@ -125,25 +125,12 @@ static int descriptor(HANDLE h, int oflag)
 
 int shm_open(const char *name, int oflag, mode_t mode)
 {
-    const char *bare;
-    size_t len;
     wchar_t *path;
     HANDLE h;
     int err, created = 0, fd = -1;
 
-    err = mman__shm_name(name, &bare, &len);
-    /* glibc opens "." and ".." as the store directory itself: EEXIST
-     * for O_CREAT|O_EXCL, EINVAL otherwise (its EISDIR, renamed). */
-    if (err == EISDIR)
-        err = (oflag & O_CREAT) && (oflag & O_EXCL) ? EEXIST : EINVAL;
-    /* Linux gives O_ACCMODE an fd that can neither read nor write; the
-     * C runtime has no such descriptor (the README says so). */
-    if (!err && (oflag & O_ACCMODE) == O_ACCMODE)
-        err = EINVAL;
+    err = mman__shm_open_path(name, oflag, &path);
     if (err)
-        return mman__fail(err);
-    path = mman__shm_path(bare, len, &err);
-    if (!path)
         return mman__fail(err);
     h = open_object(path, oflag, mode, &created, &err);
     if (h != INVALID_HANDLE_VALUE) {

@@ -198,22 +198,3 @@ int mman__shm_make_directories(const wchar_t *path)
     return err;
 }
 
-void mman__shm_remove_directories(wchar_t *path)
-{
-    const wchar_t *base;
-    wchar_t *cut;
-    int err;
-
-    base = mman__shm_store(&err);
-    if (!base)
-        return;
-    while ((cut = wcsrchr(path, L'\\')) != NULL &&
-           (size_t)(cut - path) > wcslen(base)) {
-        *cut = 0;
-        /* one that was never made is no reason to stop */
-        if (!mman__remove_directory(path) &&
-            GetLastError() != ERROR_FILE_NOT_FOUND &&
-            GetLastError() != ERROR_PATH_NOT_FOUND)
-            break;
-    }
-}

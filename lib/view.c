@@ -10,7 +10,7 @@ char *mman__fragment_pages_end(const struct mman_fragment *f)
 {
     char *mapped_end;
 
-    if (f->view->kind != MMAN_VIEW_FILE)
+    if (f->view->kind == MMAN_VIEW_ANONYMOUS)
         return f->node.end;
     mapped_end = mman__view_mapped_end(f->view);
     if (mapped_end > f->node.end)
@@ -75,6 +75,13 @@ int mman__view_protect(struct mman_view *view, char *start, char *end,
     }
     if (!clip_to_mapped(view, &start, &end))
         return 0;
+#ifdef MMAN_CE
+    /* CE documents VirtualProtect only within one VirtualAlloc region
+     * (WINCE.md 4.5), so a view keeps the protection it was mapped
+     * with: mprotect refuses to change it (ENOTSUP) before this. */
+    if (view->kind == MMAN_VIEW_FILE)
+        return 0;
+#endif
     protect = mman__page_protection(prot, !view->shared);
     if (!mman__protect(start, (size_t)(end - start), protect))
         return mman__errno_from_win32(GetLastError());
@@ -88,7 +95,7 @@ int mman__view_kill_pages(struct mman_view *view, char *start, char *end)
 {
     /* Pages that cannot be decommitted are dead all the same when no
      * access is left to them; their memory comes back with the view. */
-    if (view->kind == MMAN_VIEW_ANONYMOUS) {
+    if (view->kind != MMAN_VIEW_FILE) {
         if (mman__decommit(start, (size_t)(end - start)) ||
             mman__protect(start, (size_t)(end - start), PAGE_NOACCESS))
             return 0;
@@ -96,6 +103,12 @@ int mman__view_kill_pages(struct mman_view *view, char *start, char *end)
     }
     if (!clip_to_mapped(view, &start, &end))
         return 0;
+#ifdef MMAN_CE
+    /* POSIX says unmapped pages are gone; CE can neither unmap part of a
+     * view nor protect its pages (WINCE.md 4.5), so they stay readable
+     * until the view goes, though no longer a mapping (README). */
+    return 0;
+#endif
     if (!mman__protect(start, (size_t)(end - start), PAGE_NOACCESS))
         return mman__errno_from_win32(GetLastError());
     return 0;
@@ -106,8 +119,10 @@ void mman__view_destroy(struct mman_view *view)
     /* Each of these gives back something this view made and still
      * holds; none can fail for a valid argument, so there is nothing to
      * undo if one did. */
-    if (view->kind == MMAN_VIEW_ANONYMOUS) {
+    if (view->kind != MMAN_VIEW_FILE) {
         mman__release(view->node.start);
+        if (view->section)
+            mman__close(view->section);
     } else {
         if (view->mapped)
             mman__unmap_view(view->node.start);

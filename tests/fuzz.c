@@ -489,6 +489,11 @@ static int file_prot(int prot)
     return no_exec ? prot & ~PROT_EXEC : prot;
 }
 
+/* FUZZ_ANONYMOUS_ONLY: only anonymous memory is mapped (Windows CE
+ * builds: CE's file mappings differ from Linux by design, README
+ * "Windows CE", and have tests of their own). */
+static int anonymous_only;
+
 /* Whether this system maps a file and an shm object with PROT_EXEC. */
 static int can_exec(void)
 {
@@ -593,8 +598,8 @@ static int pick_fd(void)
 static void op_mmap_fixed(int n)
 {
     struct region *w = &reg[0];
-    int anon = chance(40), shared = chance(50), prot = pick_prot();
-    int noreserve = anon && chance(15);
+    int anon = chance(40) || anonymous_only, shared = chance(50);
+    int prot = pick_prot(), noreserve = anon && chance(15);
     int f = pick_fd(), o = fdobj[f];
     long off = rnd(MAXFILE + 2), len = 1 + rnd(BLOCK + 4);
     long s, e, bytes, low, high;
@@ -706,8 +711,8 @@ static void op_mmap_fixed(int n)
 
 static void op_mmap_slot(int n)
 {
-    int anon = chance(35), shared = chance(50), prot = pick_prot();
-    int f = pick_fd(), o = fdobj[f], k, r = 0, v;
+    int anon = chance(35) || anonymous_only, shared = chance(50);
+    int prot = pick_prot(), f = pick_fd(), o = fdobj[f], k, r = 0, v;
     long off = rnd(MAXFILE + 2), len = 1 + rnd(SPAGES), bytes;
     char *hint;
     void *p;
@@ -1324,6 +1329,8 @@ int main(int argc, char **argv)
         return i ? 0 : 1;
     }
     no_exec = getenv("FUZZ_NO_EXEC") && *getenv("FUZZ_NO_EXEC");
+    anonymous_only =
+        getenv("FUZZ_ANONYMOUS_ONLY") && *getenv("FUZZ_ANONYMOUS_ONLY");
     setvbuf(stdout, NULL, verbose ? _IONBF : _IOFBF, 1 << 16);
     for (i = 0; i < count; i++)
         run_seed(first + i, nops);

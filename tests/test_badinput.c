@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -937,7 +938,14 @@ static const struct bad_case cases[] = {
     CASE(mmap_fixed_on_wronly_whole_anon, EACCES),
     CASE(mmap_pipe_private, ENODEV),
     CASE(mmap_pipe_shared, ENODEV),
+#ifdef MMAN_CE
+    /* CE: a descriptor of no regular file is ENODEV before its access
+     * is asked (a read of no bytes, CE's only way to ask, waits on a
+     * pipe); README, "Windows CE". */
+    CASE(mmap_pipe_write_end, ENODEV),
+#else
     CASE(mmap_pipe_write_end, EACCES),
+#endif
     CASE(mmap_null_device, ENODEV),
     CASE(mmap_fixed_pipe_over_anon, ENODEV),
 
@@ -1282,6 +1290,18 @@ static const char *errno_name(int err)
     return other;
 }
 
+#ifdef MMAN_CE
+/* CE: one store of shared memory objects per device (no MMAN_SHM_DIR),
+ * so the objects go at exit too, should a setup have failed before its
+ * teardown could run; README, "Windows CE". */
+static void unlink_objects(void)
+{
+    shm_unlink(shm_exists);
+    shm_unlink(shm_ro);
+    shm_unlink(shm_missing);
+}
+#endif
+
 START_TEST(bad_input)
 {
     const struct bad_case *c = &cases[_i];
@@ -1312,6 +1332,9 @@ int main(int argc, char **argv)
         long_name[i] = 'n';
     for (i = 1; i < (int)sizeof longer_name - 1; i++)
         longer_name[i] = 'n';
+#ifdef MMAN_CE
+    atexit(unlink_objects);
+#endif
     printf("badinput: %d cases\n", NCASES);
     fflush(stdout);
     tcase_add_checked_fixture(tc, setup, teardown);

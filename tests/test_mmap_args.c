@@ -363,9 +363,17 @@ START_TEST(errors_come_in_linux_order)
     MAP_FAILS(mmap(NULL, pg, PROT_READ, 0, wo, 0), EINVAL);
     MAP_FAILS(mmap(NULL, pg, PROT_READ, 0, fds[1], 0), EINVAL);
     /* the fd's access before its type */
+#ifdef MMAN_CE
+    /* CE: the access of what is not a file is not asked (a read of no
+     * bytes could wait on it), so it is ENODEV; README, "Windows CE" */
+    MAP_FAILS(mmap(NULL, pg, PROT_READ, MAP_PRIVATE, fds[1], 0), ENODEV);
+    MAP_FAILS(mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, fds[0], 0),
+              ENODEV);
+#else
     MAP_FAILS(mmap(NULL, pg, PROT_READ, MAP_PRIVATE, fds[1], 0), EACCES);
     MAP_FAILS(mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, fds[0], 0),
               EACCES);
+#endif
     ck_assert(!mt_read_faults(base + pg));
     ck_assert_int_eq(close(fds[0]), 0);
     ck_assert_int_eq(close(fds[1]), 0);

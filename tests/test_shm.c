@@ -22,6 +22,12 @@
 
 /* NAME_MAX of glibc and Linux; MinGW has no NAME_MAX. */
 enum { MAXNAME = 255 };
+#ifdef MMAN_CE
+/* CE: a name's path in the store is at most MAX_PATH characters, so
+ * names over about 107 bytes are ENAMETOOLONG; 100 bytes fit (README,
+ * "Windows CE"). */
+enum { CE_FITS = 100 };
+#endif
 
 /* ---- names ---- */
 
@@ -171,6 +177,25 @@ static void check_distinct(const char *const *names, size_t n)
                       (unsigned)i);
 }
 
+#ifdef MMAN_CE
+/* CE: name is too long for the store, whatever the call. */
+static void ce_too_long(const char *name)
+{
+    errno = 0;
+    ck_assert_int_eq(shm_open(name, O_RDWR | O_CREAT, 0600), -1);
+    ck_assert_int_eq(errno, ENAMETOOLONG);
+    errno = 0;
+    ck_assert_int_eq(shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600), -1);
+    ck_assert_int_eq(errno, ENAMETOOLONG);
+    errno = 0;
+    ck_assert_int_eq(shm_open(name, O_RDONLY, 0), -1);
+    ck_assert_int_eq(errno, ENAMETOOLONG);
+    errno = 0;
+    ck_assert_int_eq(shm_unlink(name), -1);
+    ck_assert_int_eq(errno, ENAMETOOLONG);
+}
+#endif
+
 /* ---- names ---- */
 
 START_TEST(leading_slashes_are_optional)
@@ -306,6 +331,43 @@ START_TEST(longest_names_hold_any_bytes)
     names[1] = keep(b);
     names[2] = keep(a + 1); /* no slash: still within NAME_MAX */
     ck_assert_uint_eq(strlen(names[0]), MAXNAME + 1);
+#ifdef MMAN_CE
+    /* CE: these are too long for the store (see CE_FITS); names of
+     * CE_FITS bytes hold any bytes: every byte but '/' and NUL is in
+     * one of four such names, and the rest is done with a and b cut
+     * to CE_FITS bytes (README, "Windows CE"). */
+    {
+        char part[4][CE_FITS + 2];
+        const char *parts[4];
+        size_t w;
+
+        for (i = 0; i < 3; i++)
+            ce_too_long(names[i]);
+        ck_assert_uint_ge(4 * (CE_FITS - len), 254);
+        v = 1;
+        for (w = 0; w < 4; w++) {
+            part[w][0] = '/';
+            for (i = 1; i <= CE_FITS - len; i++) {
+                if (v == '/')
+                    v++;
+                part[w][i] = (char)v;
+                v = v == 255 ? 1 : v + 1;
+            }
+            memcpy(part[w] + CE_FITS + 1 - len, tag, len);
+            part[w][CE_FITS + 1] = '\0';
+            parts[w] = part[w];
+        }
+        check_distinct(parts, 4);
+        memcpy(a + CE_FITS + 1 - len, tag, len);
+        a[CE_FITS + 1] = '\0';
+        memcpy(b, a, sizeof b);
+        ck_assert_ptr_nonnull(memchr(b, 'F', CE_FITS + 1));
+        *(char *)memchr(b, 'F', CE_FITS + 1) = 'f';
+        names[0] = keep(a);
+        names[1] = keep(b);
+        names[2] = keep(a + 1);
+    }
+#endif
     check_distinct(names, 2);
     ck_assert_int_eq(create_with(names[2], "no slash"), 0);
     ck_assert(holds(names[0], "no slash"));
@@ -403,6 +465,15 @@ START_TEST(name_over_name_max_is_enametoolong)
     memcpy(kept, name, MAXNAME + 1);
     kept[MAXNAME + 1] = '\0';
     keep(kept);
+#ifdef MMAN_CE
+    /* CE: kept is too long for the store too (see CE_FITS), so what
+     * must not come to exist is the name cut to CE_FITS bytes, ending
+     * in our id (README, "Windows CE"). */
+    ce_too_long(kept);
+    memcpy(kept + CE_FITS + 1 - len, run_id(), len);
+    kept[CE_FITS + 1] = '\0';
+    keep(kept);
+#endif
     errno = 0;
     ck_assert_int_eq(shm_open(name, O_RDWR | O_CREAT, 0600), -1);
     ck_assert_int_eq(errno, ENAMETOOLONG);
@@ -435,6 +506,14 @@ START_TEST(very_long_name_fails_and_creates_nothing)
     memcpy(kept, name, MAXNAME + 1);
     kept[MAXNAME + 1] = '\0';
     keep(kept);
+#ifdef MMAN_CE
+    /* CE: kept is too long for the store too (see CE_FITS), so what
+     * must not come to exist is the name cut to CE_FITS bytes (README,
+     * "Windows CE"). */
+    ce_too_long(kept);
+    kept[CE_FITS + 1] = '\0';
+    keep(kept);
+#endif
     errno = 0;
     ck_assert_int_eq(shm_open(name, O_RDWR | O_CREAT, 0600), -1);
     e = errno;

@@ -6,8 +6,13 @@
  * shm_open/shm_unlink; then each unmaps what it has left and closes its
  * files. The process's handle count, its address space (views, and
  * reservations and committed memory outside the C heap), the registry
- * and the shm store are then where they were before. */
+ * and the shm store are then where they were before. The CE-rules
+ * build checks CE's behaviour where it differs (README, "Windows CE"),
+ * and the address-space budgets as well. */
 #include "../lib/internal.h"
+#ifdef MMAN_CE_RULES
+#include "../lib/ce/shim.h"
+#endif
 #include "mt.h"
 
 #include <fcntl.h>
@@ -16,6 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef MMAN_CE
+#include <wchar.h>
+#endif
 
 #define THREADS 4
 #define OPS_PER_THREAD 250000 /* library calls: 1,000,000 in all */
@@ -26,6 +34,17 @@
 #define MAX_GENS 4096         /* files a thread may go through */
 #ifndef LOAD_SEED
 #define LOAD_SEED 0 /* another mix: -DLOAD_SEED=n */
+#endif
+
+#ifdef MMAN_CE
+/* CE: reservations under 2 MiB come from the process's 32 MiB slot; a
+ * mapping here takes one 64 KiB block, or two for the tail of a shared
+ * file mapping, so all that the threads hold fits in half of it;
+ * README, "Windows CE". */
+typedef char ce_slot_fits[MAX_PAGES * 4096 <= 65536 &&
+                                  THREADS * MAX_LIVE * 2 * 65536 <= 16 << 20
+                              ? 1
+                              : -1];
 #endif
 
 enum kind { ANON, FILEMAP };
@@ -56,6 +75,10 @@ struct map {
     unsigned char live[MAX_PAGES];
     unsigned char val[MAX_PAGES]; /* anonymous: first byte of the page */
     unsigned nlive;
+#ifdef MMAN_CE
+    unsigned long long size0;      /* file mappings: file size at mmap */
+    unsigned char known[MAX_PAGES]; /* private file: val is the byte */
+#endif
 };
 
 struct worker {
@@ -66,6 +89,9 @@ struct worker {
     unsigned long probes;  /* reads and writes through mappings */
     unsigned long calls[CALLS];
     unsigned long mlock_refused;
+#ifdef MMAN_CE_RULES
+    SIZE_T slot_peak;      /* most of the CE slot in use after an mmap */
+#endif
     long long ticks[CALLS + 1]; /* time in steps, by their first call */
     unsigned round;        /* 0: warm-up; names differ per round */
     struct map maps[MAX_LIVE];
@@ -118,7 +144,14 @@ static int page_exists(const struct worker *w, const struct map *m,
 {
     if (m->kind == ANON)
         return 1;
+#ifdef MMAN_CE
+    /* CE: a mapping has the pages the file had at mmap; those past that
+     * end fault for good, though the file grows; README, "Windows CE". */
+    (void)w;
+    return (unsigned long long)(m->off + i) * pg < m->size0;
+#else
     return (unsigned long long)(m->off + i) * pg < w->sizes[m->gen];
+#endif
 }
 
 /* Says which mapping and pages a call is about, for a failure. */
@@ -139,6 +172,16 @@ static void scene(struct worker *w, const struct map *m, unsigned from,
         len = (int)sizeof w->scene - 2;
     for (i = 0; i < m->pages && len < (int)sizeof w->scene - 2; i++)
         w->scene[len++] = m->live[i] ? (char)('0' + m->prot[i]) : '-';
+#ifdef MMAN_CE
+    if (m->kind == FILEMAP && len < (int)sizeof w->scene - 2) {
+        int more = snprintf(w->scene + len, sizeof w->scene - 2 - len,
+                            ", %llu bytes at mmap", m->size0);
+
+        len = more < 0 || len + more > (int)sizeof w->scene - 2
+                  ? (int)sizeof w->scene - 2
+                  : len + more;
+    }
+#endif
     w->scene[len++] = ']';
     w->scene[len] = 0;
 }
@@ -165,6 +208,17 @@ static int touch(struct worker *w, struct map *m, unsigned i)
     if (readable && m->kind == ANON)
         CHECK(w, *(volatile unsigned char *)p == m->val[i],
               "anonymous page contents");
+#ifdef MMAN_CE
+    /* CE: a private file mapping is a copy made at mmap; what this
+     * thread wrote to the file since, through its shared mappings, does
+     * not show through it; README, "Windows CE". */
+    if (readable && m->known[i]) {
+        if (*(volatile unsigned char *)p != m->val[i])
+            scene(w, m, i, 1);
+        CHECK(w, *(volatile unsigned char *)p == m->val[i],
+              "private copy contents");
+    }
+#endif
     if (!writable) {
         if (readable)
             CHECK(w, mt_write_faults(p + pg - 1), "write to read-only page");
@@ -175,6 +229,12 @@ static int touch(struct worker *w, struct map *m, unsigned i)
     p[pg - 1] = (char)v;
     if (m->kind == ANON)
         m->val[i] = v;
+#ifdef MMAN_CE
+    if (m->kind == FILEMAP && !m->shared) {
+        m->val[i] = v;
+        m->known[i] = 1;
+    }
+#endif
     return 1;
 }
 
@@ -203,6 +263,26 @@ static void live_run(struct worker *w, const struct map *m, unsigned max,
     scene(w, m, *from, *n);
 }
 
+#ifdef MMAN_CE
+/* Page i of m, unmapped while the rest of m is not. CE: a shared file
+ * mapping's pages stay readable until the whole mapping goes (CE unmaps
+ * only whole views), yet they are no longer mapped: msync is ENOMEM;
+ * README, "Windows CE". Other unmapped pages fault. */
+static int touch_dead(struct worker *w, struct map *m, unsigned i)
+{
+    char *p = m->base + (size_t)i * pg;
+    int readable = m->kind == FILEMAP && m->shared && page_exists(w, m, i);
+
+    w->probes++;
+    scene(w, m, i, 1);
+    CHECK(w, mt_read_faults(p) == !readable, "read of unmapped page");
+    OP(w, C_MSYNC);
+    CHECK(w, msync(p, pg, MS_ASYNC) != 0 && errno == ENOMEM,
+          "msync of unmapped page");
+    return 1;
+}
+#endif
+
 static void forget(struct worker *w, unsigned k)
 {
     w->maps[k] = w->maps[--w->nmaps];
@@ -229,11 +309,32 @@ static int do_mmap(struct worker *w)
         m->gen = w->gen;
         file_pages = (unsigned)((w->sizes[w->gen] + pg - 1) / pg);
         m->off = pick(w, 0, file_pages + 1);
+#ifdef MMAN_CE
+        m->size0 = w->sizes[w->gen];
+        if (m->shared && m->prot[0] == PROT_NONE) {
+            static const int refused[] = {
+                PROT_NONE, PROT_EXEC, PROT_READ | PROT_EXEC,
+                PROT_READ | PROT_WRITE | PROT_EXEC};
+
+            m->prot[0] = (unsigned char)refused[next(w) % 4];
+        }
+#endif
         m->base = mmap(NULL, m->pages * pg, m->prot[0], flags, w->fd,
                        (off_t)m->off * (off_t)pg);
     }
     OP(w, m->kind == ANON ? C_MMAP_ANON : C_MMAP_FILE);
     scene(w, m, 0, m->pages);
+#ifdef MMAN_CE
+    /* CE: a shared file view is made for reading, or for reading and
+     * writing: PROT_NONE and PROT_EXEC are ENOTSUP; README, "Windows
+     * CE". */
+    if (m->kind == FILEMAP && m->shared &&
+        (m->prot[0] == PROT_NONE || (m->prot[0] & PROT_EXEC))) {
+        CHECK(w, m->base == MAP_FAILED && errno == ENOTSUP,
+              "mmap shared file without read or with exec");
+        return 1;
+    }
+#endif
     CHECK(w, m->base != MAP_FAILED, m->kind == ANON ? "mmap anonymous"
                                                       : "mmap file");
     for (i = 0; i < m->pages; i++) {
@@ -242,6 +343,27 @@ static int do_mmap(struct worker *w)
     }
     m->nlive = m->pages;
     w->nmaps++;
+#ifdef MMAN_CE
+    /* the copy's bytes, for touch to check later */
+    if (m->kind == FILEMAP && !m->shared && m->prot[0] != PROT_NONE)
+        for (i = 0; i < m->pages; i++)
+            if (page_exists(w, m, i)) {
+                CHECK(w, !mt_read_faults(m->base + (size_t)i * pg),
+                      "read through private copy");
+                m->val[i] = *(volatile unsigned char *)(m->base +
+                                                        (size_t)i * pg);
+                m->known[i] = 1;
+            }
+#endif
+#ifdef MMAN_CE_RULES
+    {
+        SIZE_T slot;
+
+        mman__ce_budgets(&slot, NULL);
+        if (slot > w->slot_peak)
+            w->slot_peak = slot;
+    }
+#endif
     return touch_live(w, m);
 }
 
@@ -273,6 +395,10 @@ static int do_munmap(struct worker *w)
         forget(w, k);
         return 1;
     }
+#ifdef MMAN_CE
+    if (!touch_dead(w, m, from))
+        return 0;
+#endif
     return touch_live(w, m);
 }
 
@@ -283,6 +409,17 @@ static int do_mprotect(struct worker *w, struct map *m)
 
     live_run(w, m, MAX_PAGES, &from, &n);
     OP(w, C_MPROTECT);
+#ifdef MMAN_CE
+    /* CE: a shared file view keeps the protection it was made with:
+     * another is ENOTSUP, and nothing changes; README, "Windows CE". */
+    if (m->kind == FILEMAP && m->shared && prot != m->prot[from]) {
+        CHECK(w, mprotect(m->base + (size_t)from * pg, (size_t)n * pg,
+                          prot) != 0 &&
+                     errno == ENOTSUP,
+              "mprotect of shared file mapping");
+        return touch(w, m, from + n - 1);
+    }
+#endif
     CHECK(w, mprotect(m->base + (size_t)from * pg, (size_t)n * pg,
                       prot) == 0,
           "mprotect");
@@ -324,6 +461,12 @@ static int do_madvise(struct worker *w, struct map *m)
     if (advice == MADV_DONTNEED && m->kind == ANON && !m->shared)
         for (i = from; i < from + n; i++)
             m->val[i] = 0;
+#ifdef MMAN_CE
+    /* CE: a private copy is copied from the file again */
+    if (advice == MADV_DONTNEED && m->kind == FILEMAP && !m->shared)
+        for (i = from; i < from + n; i++)
+            m->known[i] = 0;
+#endif
     return touch(w, m, from);
 }
 
@@ -339,6 +482,10 @@ static int do_mlock(struct worker *w, struct map *m)
     r = mlock(m->base + (size_t)from * pg, (size_t)n * pg);
     CHECK(w, r == 0 || errno == ENOMEM || errno == EAGAIN, "mlock");
     w->mlock_refused += r != 0;
+#ifdef MMAN_CE
+    /* CE: mlock is a no-op that asks no quota; README, "Windows CE" */
+    CHECK(w, r == 0, "mlock");
+#endif
     if (!touch(w, m, from))
         return 0;
     OP(w, C_MUNLOCK);
@@ -725,6 +872,42 @@ static DWORD handle_count(void)
     return n;
 }
 
+#ifdef MMAN_CE
+/* CE: no MMAN_SHM_DIR (CE has no environment); the store is the
+ * device's, "mman-shm" in the temporary directory, which other programs
+ * share: the entries counted are this process's objects' files and
+ * markers, named in hex after the name; README, "Windows CE". */
+static int store_entries(const char *unused)
+{
+    char prefix[64];
+    wchar_t pattern[MAX_PATH + 200];
+    WIN32_FIND_DATAW found;
+    HANDLE search;
+    const wchar_t *store;
+    size_t len;
+    int n = 0, err = 0;
+    const char *c;
+
+    (void)unused;
+    store = mman__shm_store(&err);
+    ck_assert_msg(store != NULL, "no shm store: errno %d", err);
+    snprintf(prefix, sizeof prefix, "mman-load-%lu-",
+             (unsigned long)GetCurrentProcessId());
+    len = (size_t)swprintf(pattern, MAX_PATH + 200, L"%ls\\", store);
+    for (c = prefix; *c; c++)
+        len += (size_t)swprintf(pattern + len, MAX_PATH + 200 - len,
+                                L"%02x", (unsigned)(unsigned char)*c);
+    wcscpy(pattern + len, L"*");
+    search = FindFirstFileW(pattern, &found);
+    if (search == INVALID_HANDLE_VALUE)
+        return 0;
+    do
+        n++;
+    while (FindNextFileW(search, &found));
+    FindClose(search);
+    return n;
+}
+#else
 /* Entries in the shm store other than "." and "..". */
 static int store_entries(const char *store)
 {
@@ -744,6 +927,7 @@ static int store_entries(const char *store)
     FindClose(search);
     return n;
 }
+#endif
 
 /* One more object made and unlinked: an unlink sweeps away what
  * earlier ones could not delete while the object was mapped. */
@@ -783,6 +967,9 @@ START_TEST(million_mixed_calls_leak_nothing)
     size_t h0, h1;
     DWORD hc0, hc1;
     unsigned i;
+#ifdef MMAN_CE_RULES
+    SIZE_T slot0, shared0, slot1, shared1, peak = 0;
+#endif
 
     pg = mt_page();
     snprintf(env, sizeof env, "MMAN_SHM_DIR=%s", store);
@@ -796,6 +983,9 @@ START_TEST(million_mixed_calls_leak_nothing)
     s0 = measure();
     frags0 = mman__fragment_count();
     views0 = mman__view_count();
+#ifdef MMAN_CE_RULES
+    mman__ce_budgets(&slot0, &shared0);
+#endif
 
     total = run_round(1, OPS_PER_THREAD);
     ck_assert_uint_ge(total, 1000000);
@@ -806,6 +996,16 @@ START_TEST(million_mixed_calls_leak_nothing)
     s1 = measure();
     frags1 = mman__fragment_count();
     views1 = mman__view_count();
+#ifdef MMAN_CE_RULES
+    mman__ce_budgets(&slot1, &shared1);
+    for (i = 0; i < THREADS; i++)
+        if (workers[i].slot_peak > peak)
+            peak = workers[i].slot_peak;
+    printf("CE budgets: slot %zu bytes before, %zu after (at most %zu "
+           "after an mmap), shared region %zu before, %zu after\n",
+           (size_t)slot0, (size_t)slot1, (size_t)peak, (size_t)shared0,
+           (size_t)shared1);
+#endif
     print_space("before", h0, hc0, &s0, frags0, views0);
     print_space("after ", h1, hc1, &s1, frags1, views1);
     for (i = 0; i < THREADS; i++)
@@ -822,6 +1022,13 @@ START_TEST(million_mixed_calls_leak_nothing)
     ck_assert_uint_eq(s1.privates, s0.privates);
     ck_assert_uint_eq(s1.private_reserved, s0.private_reserved);
     ck_assert_uint_eq(s1.private_committed, s0.private_committed);
+#ifdef MMAN_CE_RULES
+    /* CE: the address-space budgets the mappings were charged to are
+     * given back too */
+    ck_assert_uint_eq(slot1, slot0);
+    ck_assert_uint_eq(shared1, shared0);
+    ck_assert_uint_le(peak, MMAN_CE_SLOT_BUDGET / 2);
+#endif
 }
 END_TEST
 

@@ -39,10 +39,23 @@ extern "C" {
 typedef unsigned short mode_t;
 #endif
 
-/* Options this implementation supports (XBD <unistd.h>). */
+/* Windows CE: its toolchains define _WIN32_WCE or UNDER_CE; the
+ * CE-rules build of winmman defines MMAN_CE_RULES. */
+#if defined(_WIN32_WCE) || defined(UNDER_CE) || defined(MMAN_CE_RULES)
+#define MMAN_CE 1
+#endif
+
+/* Options this implementation supports (XBD <unistd.h>). Windows CE
+ * never pages memory out and cannot lock it, so mlock and friends are
+ * there but lock nothing: -1 says so. */
 #define _POSIX_MAPPED_FILES 200809L
+#if defined(MMAN_CE)
+#define _POSIX_MEMLOCK -1
+#define _POSIX_MEMLOCK_RANGE -1
+#else
 #define _POSIX_MEMLOCK 200809L
 #define _POSIX_MEMLOCK_RANGE 200809L
+#endif
 #define _POSIX_MEMORY_PROTECTION 200809L
 #define _POSIX_SHARED_MEMORY_OBJECTS 200809L
 
@@ -119,6 +132,22 @@ MMAN_API int posix_madvise(void *addr, size_t len, int advice);
 /* Open / remove a shared memory object by name. */
 MMAN_API int shm_open(const char *name, int oflag, mode_t mode);
 MMAN_API int shm_unlink(const char *name);
+
+#if defined(MMAN_CE)
+/* Windows CE has no descriptor layer: each C runtime for CE makes its
+ * own (cegcc's arm-mingw32ce casts the HANDLE to int). The resolver
+ * tells the library what a descriptor is. to_handle gives the HANDLE
+ * behind fd, or INVALID_HANDLE_VALUE ((void *)-1) if fd is not open;
+ * from_handle gives a new descriptor owning handle, or -1, for
+ * shm_open (oflag: shm_open's, for O_ACCMODE and O_APPEND). NULL puts
+ * back the default, the HANDLE cast. Call it before any other function
+ * here, from one thread. Returns 0. */
+struct mman_fd_resolver {
+    void *(*to_handle)(int fd);
+    int (*from_handle)(void *handle, int oflag);
+};
+MMAN_API int mman_set_fd_resolver(const struct mman_fd_resolver *resolver);
+#endif
 
 /*
  * mmap takes off_t, which MinGW makes 64-bit under _FILE_OFFSET_BITS=64;
