@@ -29,6 +29,32 @@ static int may_discard(const struct mman_fragment *f, int advice)
            (f->view->kind == MMAN_VIEW_ANONYMOUS && !f->shared);
 }
 
+#ifdef MMAN_CE
+/* Private anonymous pages after MADV_DONTNEED read as zero, as on Linux.
+ * CE has no fault handler to commit pages at their first touch, so a
+ * commit that failed after the decommit would leave accessible pages
+ * without memory: they are zeroed in place instead (made writable for
+ * that if they are not). PROT_NONE pages are decommitted; mprotect
+ * commits them again. */
+static int zero_anonymous(struct mman_fragment *f)
+{
+    size_t len = (size_t)(f->node.end - f->node.start);
+    int writable = (f->prot & PROT_WRITE) != 0;
+
+    if (f->prot == PROT_NONE)
+        return mman__decommit(f->node.start, len)
+                   ? 0
+                   : mman__errno_from_win32(GetLastError());
+    if (!writable && !mman__protect(f->node.start, len, PAGE_READWRITE))
+        return mman__errno_from_win32(GetLastError());
+    memset(f->node.start, 0, len);
+    if (!writable &&
+        !mman__protect(f->node.start, len,
+                       mman__page_protection(f->prot, 0)))
+        return mman__errno_from_win32(GetLastError());
+    return 0;
+}
+#else
 /* Private anonymous pages after MADV_DONTNEED read as zero, as on Linux:
  * decommit them and commit fresh ones unless they wait for a touch. */
 static int zero_anonymous(struct mman_fragment *f)
@@ -44,13 +70,15 @@ static int zero_anonymous(struct mman_fragment *f)
     return 0;
 }
 
+#endif
+
 #ifdef MMAN_CE
 /* A private copy of a file (CE) after MADV_DONTNEED shows the file
  * again, as on Linux: its pages are copied afresh. */
 static int restore_file_pages(struct mman_fragment *f)
 {
     return mman__copy_file_pages(f->view, f->node.start,
-                                 mman__fragment_pages_end(f), f->prot);
+                                 mman__fragment_pages_end(f), f->prot, 0);
 }
 #else
 /* Private file pages after MADV_DONTNEED show the file again, as on

@@ -104,7 +104,9 @@ BOOL mman__release(void *base);
 BOOL mman__protect(void *at, size_t size, DWORD protect);
 BOOL mman__query(const void *at, MEMORY_BASIC_INFORMATION *info);
 BOOL mman__flush_view(void *at, size_t size);
+#ifndef MMAN_CE
 BOOL mman__flush_file(HANDLE file);
+#endif
 BOOL mman__file_size(HANDLE file, uint64_t *size);
 BOOL mman__file_attributes(HANDLE file, DWORD *attributes);
 BOOL mman__close(HANDLE handle);
@@ -350,10 +352,12 @@ void *mman__map_file(const struct mman_request *req, int fd, uint64_t off);
 /* The size from which CE 5 places a reservation made without access
  * outside the process's 32 MB slot. */
 #define MMAN_CE_LARGE ((size_t)2 << 20)
-/* Copies the file's bytes into [start, end) of a private copy (fresh
- * pages), then gives them prot. 0 or an errno value. */
+/* Copies the file's bytes into [start, end) of a private copy, which
+ * holds prot (fresh: only reserved), then gives them prot. 0 or an
+ * errno value; on failure fresh pages may be left committed, pages in
+ * use are as they were. */
 int mman__copy_file_pages(struct mman_view *view, char *start, char *end,
-                          int prot);
+                          int prot, int fresh);
 #endif
 
 /* MAP_FIXED: can [low, end) be given to a new mapping of [start, end),

@@ -41,13 +41,14 @@ static int sync_fragment(struct mman_fragment *f, int flags,
     (void)flags;
     (void)last_synced;
     return err;
-#endif
+#else
     if (err || !(flags & MS_SYNC) || *last_synced == v)
         return err;
     *last_synced = v;
     if (!mman__flush_file(v->file))
         return mman__errno_from_win32(GetLastError());
     return 0;
+#endif
 }
 
 int msync(void *addr, size_t len, int flags)

@@ -16,14 +16,14 @@ static const char *const wrapped[] = {
     "VirtualAlloc(MEM_RESERVE)", "VirtualAlloc(MEM_RESERVE|MEM_COMMIT)",
     "VirtualAlloc(MEM_COMMIT)", "VirtualFree(MEM_DECOMMIT)",
     "VirtualFree(MEM_RELEASE)", "VirtualProtect", "VirtualQuery",
-    "FlushViewOfFile", "FlushFileBuffers", "CloseHandle", "CreateFileW",
+    "FlushViewOfFile", "CloseHandle", "CreateFileW",
     "SetFileAttributesW", "DeleteFileW", "RemoveDirectoryW",
     "CreateDirectoryW", "FindFirstFileW",
 #ifdef MMAN_CE
     "MapViewOfFile", "GetFileSize", "GetFileInformationByHandle",
     "SetEndOfFile", "GetTempPathW", "ReadFile/WriteFile",
 #else
-    "MapViewOfFileEx", "GetFileInformationByHandleEx",
+    "FlushFileBuffers", "MapViewOfFileEx", "GetFileInformationByHandleEx",
     "GetFileInformationByHandleEx(FileBasicInfo)",
     "PrefetchVirtualMemory", "QueryWorkingSetEx", "VirtualLock",
     "VirtualUnlock", "SetProcessWorkingSetSize", "DuplicateHandle",
@@ -190,11 +190,14 @@ BOOL mman__flush_view(void *at, size_t size)
     return FlushViewOfFile(at, size);
 }
 
+#ifndef MMAN_CE
+/* CE's msync flushes views only (msync.c). */
 BOOL mman__flush_file(HANDLE file)
 {
     MMAN_INJECT("FlushFileBuffers", FALSE);
     return FlushFileBuffers(file);
 }
+#endif
 
 BOOL mman__close(HANDLE handle)
 {

@@ -10,7 +10,13 @@
  * or succeed with its whole effect where the library ignores that
  * failure by design (the list "tolerated" says where, and why). After
  * each teardown nothing may be left behind. At the end every wrapped
- * call must have been failed at least once. */
+ * call must have been failed at least once.
+ *
+ * Windows CE (the CE-rules build, MMAN_CE) makes other calls, and
+ * refuses some requests by design (README, "Windows CE"): there the
+ * scenarios whose calls or outcome differ have CE variants, some of
+ * which check a refusal (the call "succeeds" when refused with the
+ * errno CE gives), and the lists below have CE entries. */
 #include "../lib/internal.h"
 #include "mt.h"
 
@@ -156,6 +162,19 @@ static int mapped(struct ctx *c, void *r, size_t len)
     c->r = r;
     return r == MAP_FAILED ? errno : 0;
 }
+
+#ifdef MMAN_CE
+/* CE refuses some requests by design (README, "Windows CE"): the call
+ * of such a scenario (its name says "refused") "succeeds" when it is
+ * refused with want, as without failures, and must change nothing; -1
+ * when it was not refused. */
+static int refused(int rc, int want)
+{
+    if (rc == 0)
+        return -1;
+    return rc == want ? 0 : rc;
+}
+#endif
 
 /* ---- the shm store ---- */
 
@@ -404,6 +423,55 @@ static uint32_t file_bytes(const wchar_t *path)
     return hash;
 }
 
+#ifdef MMAN_CE
+/* CE: an unlinked object is a generation "<path>.<g>" with a marker
+ * "<path>.<g>.u" beside it until a sweep deletes both (README, "Windows
+ * CE"): the two count as tombstones. */
+static int unlinked_generation(const wchar_t *path)
+{
+    wchar_t marker[2048];
+    size_t n = wcslen(path);
+
+    if (n > 2 && !wcscmp(path + n - 2, L".u"))
+        return 1;
+    swprintf(marker, 2048, L"%ls.u", path);
+    return GetFileAttributesW(marker) != INVALID_FILE_ATTRIBUTES;
+}
+
+/* CE: the path in the store of the scenario's object, but for its
+ * generation: each run's object has a name of its own, which the
+ * listing hashes as one. */
+static wchar_t own_object[1024];
+
+static void find_own_path(const struct ctx *c)
+{
+    const char *p;
+    size_t n, i;
+
+    own_object[0] = 0;
+    if (!c->name)
+        return; /* before set-up */
+    n = (size_t)swprintf(own_object, 1024, L"%ls\\mman-shm", store_root);
+    for (p = c->name + 1, i = 0; *p && n + 8 < 1024; p++, i++) {
+        if (i % 64 == 0)
+            n += (size_t)swprintf(own_object + n, 1024 - n,
+                                  i ? L".d\\" : L"\\");
+        n += (size_t)swprintf(own_object + n, 1024 - n, L"%02x",
+                              (unsigned char)*p);
+    }
+}
+
+static uint32_t path_hash(const wchar_t *path)
+{
+    size_t n = wcslen(own_object);
+
+    if (n && !wcsncmp(path, own_object, n) && path[n] == L'.')
+        return fnv(fnv(2166136261u, L"*", sizeof(wchar_t)), path + n,
+                   wcslen(path + n) * sizeof *path);
+    return fnv(2166136261u, path, wcslen(path) * sizeof *path);
+}
+#endif
+
 /* The store's listing: objects (name, size, bytes) and directories as
  * sums of hashes, whatever the order; tombstones counted. */
 static void list_store(const wchar_t *dir, long long *v, int depth)
@@ -421,14 +489,26 @@ static void list_store(const wchar_t *dir, long long *v, int depth)
         if (!wcscmp(d.cFileName, L".") || !wcscmp(d.cFileName, L".."))
             continue;
         swprintf(path, 2048, L"%ls\\%ls", dir, d.cFileName);
+#ifdef MMAN_CE
+        h = path_hash(path);
+#else
         h = fnv(2166136261u, path, wcslen(path) * sizeof *path);
+#endif
         if (d.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) {
             /* The store itself may be left made: it is the system's
              * /dev/shm, made once (README). */
+#ifdef MMAN_CE
+            if (depth > 0 || wcscmp(d.cFileName, L"mman-shm"))
+#else
             if (depth > 0 || wcscmp(d.cFileName, L"store"))
+#endif
                 v[F_DIRS] += h;
             list_store(path, v, depth + 1);
+#ifdef MMAN_CE
+        } else if (unlinked_generation(path)) {
+#else
         } else if (!wcsncmp(d.cFileName, L"deleted.", 8)) {
+#endif
             v[F_TOMBS]++;
         } else {
             h = fnv(h, &d.nFileSizeLow, sizeof d.nFileSizeLow);
@@ -510,6 +590,9 @@ static void snapshot(struct ctx *c, struct snap *s, int with_result)
     s->v[F_HASH1] = mt_file_hash(f1);
     s->v[F_SIZE2] = mt_file_size(f2);
     s->v[F_HASH2] = mt_file_hash(f2);
+#ifdef MMAN_CE
+    find_own_path(c);
+#endif
     if (c->shm && c->default_store)
         find_own_object(c, s->v);
     else if (c->shm)
@@ -724,6 +807,7 @@ static int c_empty_file(struct ctx *c)
     return mapped(c, mmap(NULL, 4 * PG, RW, MAP_SHARED, c->fd, 0), 4 * PG);
 }
 
+#ifndef MMAN_CE
 /* A PROT_NONE reservation of 64 pages; the file goes at its second
  * 64 KiB block. The rest of that block is given up by design (the view
  * takes the block whole), so it may be unmapped too. */
@@ -736,6 +820,7 @@ static void s_none_reservation(struct ctx *c)
     watch(c, c->p + 16 * PG, 16 * PG, 1);
     watch(c, c->p + 32 * PG, 32 * PG, 0);
 }
+#endif
 
 static int c_file_fixed_into_none(struct ctx *c)
 {
@@ -744,6 +829,30 @@ static int c_file_fixed_into_none(struct ctx *c)
                        c->fd, 0),
                   8 * PG);
 }
+
+#ifdef MMAN_CE
+/* CE: a shared file mapping can read, write or both; PROT_EXEC is
+ * ENOTSUP, once the descriptor has been looked at */
+static int c_file_exec_refused(struct ctx *c)
+{
+    return refused(c_file_exec(c), ENOTSUP);
+}
+
+/* CE: no view can be placed, so MAP_FIXED of a file is EINVAL, once
+ * the descriptor has been looked at; the reservation stays whole */
+static void s_none_reservation_kept(struct ctx *c)
+{
+    s_file(c);
+    c->p = anon(64 * PG, PROT_NONE, MAP_PRIVATE);
+    c->plen = 64 * PG;
+    watch(c, c->p, 64 * PG, 0);
+}
+
+static int c_file_fixed_refused(struct ctx *c)
+{
+    return refused(c_file_fixed_into_none(c), EINVAL);
+}
+#endif
 
 static void s_lock_future(struct ctx *c)
 {
@@ -866,6 +975,7 @@ static int c_protect_exec(struct ctx *c)
     return result_of(mprotect(c->p, 4 * PG, RW | PROT_EXEC));
 }
 
+#ifndef MMAN_CE
 static void s_file_exec8(struct ctx *c)
 {
     c->p = file_map(c, 20 * PG, 8 * PG, PROT_READ | PROT_EXEC, MAP_SHARED,
@@ -878,6 +988,13 @@ static int c_protect_rwx(struct ctx *c)
 {
     return result_of(mprotect(c->p, c->plen, RW | PROT_EXEC));
 }
+#else
+/* CE: a shared file mapping keeps the protection mmap gave it */
+static int c_protect_read_refused(struct ctx *c)
+{
+    return refused(c_protect_read(c), ENOTSUP);
+}
+#endif
 
 /* msync */
 
@@ -1005,6 +1122,7 @@ static void s_shm_long(struct ctx *c)
     c->name = c->name_buf;
 }
 
+#ifndef MMAN_CE
 static void s_shm_default(struct ctx *c)
 {
     shm_setup(c);
@@ -1012,6 +1130,7 @@ static void s_shm_default(struct ctx *c)
     env_set("MMAN_SHM_DIR", NULL);
     mman__shm_store_forget();
 }
+#endif
 
 static void s_shm_existing(struct ctx *c)
 {
@@ -1058,6 +1177,7 @@ static void s_shm_long_existing(struct ctx *c)
     make_object(c->name, "x");
 }
 
+#ifndef MMAN_CE
 /* A tombstone an earlier process left: the first unlink of a process
  * sweeps it. */
 static void s_shm_tombstone(struct ctx *c)
@@ -1075,11 +1195,64 @@ static void s_shm_tombstone(struct ctx *c)
     NEED(h != INVALID_HANDLE_VALUE);
     CloseHandle(h);
 }
+#endif
 
 static int c_shm_unlink(struct ctx *c)
 {
     return result_of(shm_unlink(c->name));
 }
+
+#ifdef MMAN_CE
+/* CE deletes no open file: an object unlinked while open is its file
+ * with a marker beside it, until a sweep can delete both (README,
+ * "Windows CE"). */
+
+/* The object, open. */
+static void s_shm_open_object(struct ctx *c)
+{
+    shm_setup(c);
+    c->fd2 = shm_open(c->name, O_CREAT | O_EXCL | O_RDWR, 0600);
+    NEED((c->fd2) >= (0));
+}
+
+/* The object, unlinked while open: O_CREAT makes its next generation
+ * beside it. */
+static void s_shm_unlinked_open(struct ctx *c)
+{
+    s_shm_open_object(c);
+    NEED((shm_unlink(c->name)) == (0));
+}
+
+/* Another object, unlinked while open and closed since: its file and
+ * marker wait for the sweep of the store that an unlink makes. */
+static void s_shm_marker(struct ctx *c)
+{
+    char held[64];
+    int fd;
+
+    s_shm_existing(c);
+    snprintf(held, sizeof held, "/wf-held-%u", run_number);
+    fd = shm_open(held, O_CREAT | O_EXCL | O_RDWR, 0600);
+    NEED((fd) >= (0));
+    NEED((shm_unlink(held)) == (0));
+    NEED((close(fd)) == (0));
+}
+
+/* A read-only object, open: the delete takes the attribute off, fails,
+ * and the marker cannot be made either (the disk is full: pre_call), so
+ * the attribute is put back and the unlink fails. */
+static void s_shm_open_read_only(struct ctx *c)
+{
+    shm_setup(c);
+    c->fd2 = shm_open(c->name, O_CREAT | O_EXCL | O_RDWR, 0400);
+    NEED((c->fd2) >= (0));
+}
+
+static int c_shm_unlink_refused(struct ctx *c)
+{
+    return refused(c_shm_unlink(c), ENOSPC);
+}
+#endif
 
 /* the fault handler */
 
@@ -1116,15 +1289,26 @@ static void s_noreserve_touch(struct ctx *c)
     c->touch = c->p + 3 * PG;
 }
 
+#ifndef MMAN_CE
 static int c_touch_read(struct ctx *c)
 {
     return mt_read_faults(c->touch) ? EFAULT : 0;
 }
+#endif
 
 static int c_touch_write(struct ctx *c)
 {
     return mt_write_faults(c->touch) ? EFAULT : 0;
 }
+
+#ifdef MMAN_CE
+/* CE: no fault handler; the pages past the end of file at mmap time
+ * keep faulting when the file grows (README, "Windows CE") */
+static int c_touch_faults(struct ctx *c)
+{
+    return mt_read_faults(c->touch) ? 0 : -1;
+}
+#endif
 
 static const struct scenario scenarios[] = {
     {"mmap anon private", s_nothing, c_anon_private, 0, NULL, 0, 0},
@@ -1147,10 +1331,22 @@ static const struct scenario scenarios[] = {
     {"mmap file private PROT_READ", s_file, c_file_private_ro, 0, NULL, 0, 0},
     {"mmap file read-only descriptor", s_file_rdonly, c_file_readonly, 0,
      NULL, 0, 0},
+#ifdef MMAN_CE
+    /* CE: PROT_EXEC of a shared file mapping is ENOTSUP */
+    {"mmap file PROT_EXEC refused", s_file, c_file_exec_refused, 0, NULL, 0,
+     0},
+#else
     {"mmap file PROT_EXEC", s_file, c_file_exec, 0, NULL, 0, 0},
+#endif
     {"mmap empty file", s_empty_file, c_empty_file, 0, NULL, 0, 0},
+#ifdef MMAN_CE
+    /* CE: MAP_FIXED of a file is EINVAL, and unmaps nothing */
+    {"mmap file MAP_FIXED refused", s_none_reservation_kept,
+     c_file_fixed_refused, 0, NULL, 0, 0},
+#else
     {"mmap file MAP_FIXED into PROT_NONE", s_none_reservation,
      c_file_fixed_into_none, 1, NULL, 0, 0},
+#endif
     {"mmap anon after mlockall(MCL_FUTURE)", s_lock_future, c_anon_small, 0,
      NULL, 0, 0},
     {"mmap MAP_NORESERVE after mlockall(MCL_FUTURE)", s_lock_future,
@@ -1175,10 +1371,20 @@ static const struct scenario scenarios[] = {
      NULL, 0, 0},
     {"mprotect anon adding PROT_EXEC", s_anon16, c_protect_exec, 0, NULL,
      0, 0},
+#ifdef MMAN_CE
+    /* CE: a shared file mapping keeps its protection (ENOTSUP) and
+     * cannot execute; a private one, a copy, can be given any */
+    {"mprotect file shared refused", s_file_shared16, c_protect_read_refused,
+     0, NULL, 0, 0},
+    {"mprotect file private", s_file_private16, c_protect_read, 0, NULL, 0, 0},
+    {"mprotect file private adding PROT_EXEC", s_file_private16,
+     c_protect_exec, 0, NULL, 0, 0},
+#else
     {"mprotect file shared", s_file_shared16, c_protect_read, 0, NULL, 0, 0},
     {"mprotect file private", s_file_private16, c_protect_read, 0, NULL, 0, 0},
     {"mprotect file adding PROT_WRITE to PROT_EXEC", s_file_exec8,
      c_protect_rwx, 0, NULL, 0, 0},
+#endif
     {"msync MS_ASYNC shared", s_file_shared16_dirty, c_msync_async, 0, NULL,
      0, 0},
     {"msync MS_SYNC shared", s_file_shared16_dirty, c_msync_sync, 0, NULL,
@@ -1190,8 +1396,12 @@ static const struct scenario scenarios[] = {
     {"mlock MAP_NORESERVE", s_noreserve8, c_mlock, 0, NULL, 0, 0},
     {"mlock file", s_file_shared16, c_mlock, 0, NULL, 0, 0},
     {"mlock two fragments", s_anon16_two_prots, c_mlock, 0, NULL, 0, 0},
+#ifndef MMAN_CE
+    /* (CE has no working set to fill: its mlock makes no Win32 call,
+     * which no_calls checks) */
     {"mlock with the working set full", s_anon8, c_mlock, 0, "VirtualLock",
      ERROR_WORKING_SET_QUOTA, 0},
+#endif
     {"munlock", s_anon8_locked, c_munlock, 0, NULL, 0, 0},
     {"mlockall(MCL_CURRENT)", s_two_mappings, c_mlockall, 0, NULL, 0, 0},
     {"munlockall", s_all_locked, c_munlockall, 0, NULL, 0, 0},
@@ -1210,18 +1420,47 @@ static const struct scenario scenarios[] = {
     {"shm_open create long name", s_shm_long, c_shm_create, 0, NULL, 0, 0},
     {"shm_open create read-only mode", s_shm, c_shm_create_readonly, 0,
      NULL, 0, 0},
+#ifdef MMAN_CE
+    /* CE: one store, in the temporary directory, with no default to fall
+     * back to; instead, O_CREAT of a name whose object was unlinked while
+     * open makes the name's next generation */
+    {"shm_open create over an unlinked open object", s_shm_unlinked_open,
+     c_shm_create, 0, NULL, 0, 0},
+#else
     {"shm_open create, default store", s_shm_default, c_shm_create, 0, NULL,
      0, 0},
+#endif
     {"shm_open existing", s_shm_existing, c_shm_open, 0, NULL, 0, 0},
     {"shm_open O_TRUNC", s_shm_existing, c_shm_trunc, 0, NULL, 0, 0},
     {"shm_open O_RDONLY|O_TRUNC", s_shm_existing, c_shm_rdonly_trunc, 0,
      NULL, 0, 0},
     {"shm_unlink", s_shm_existing, c_shm_unlink, 0, NULL, 0, 0},
     {"shm_unlink long name", s_shm_long_existing, c_shm_unlink, 0, NULL, 0, 0},
+#ifdef MMAN_CE
+    /* CE: no renaming, no tombstones: an object open at its unlink is
+     * marked, and every unlink sweeps the markers of objects let go
+     * since, in a process of any age */
+    {"shm_unlink open object", s_shm_open_object, c_shm_unlink, 0, NULL, 0,
+     0},
+    {"shm_unlink with a marker to sweep", s_shm_marker, c_shm_unlink, 0,
+     NULL, 0, 0},
+    {"shm_unlink open read-only object, disk full: refused",
+     s_shm_open_read_only, c_shm_unlink_refused, 0, "CreateFileW",
+     ERROR_DISK_FULL, 0},
+#else
     {"shm_unlink with a tombstone to sweep", s_shm_tombstone, c_shm_unlink,
      0, NULL, 0, 1},
+#endif
+#ifdef MMAN_CE
+    /* CE: mappings do not grow with their file */
+    {"fault: shared file grew, still faults", s_grown_shared, c_touch_faults,
+     0, NULL, 0, 0},
+    {"fault: private file grew, still faults", s_grown_private,
+     c_touch_faults, 0, NULL, 0, 0},
+#else
     {"fault: shared file grew", s_grown_shared, c_touch_read, 0, NULL, 0, 0},
     {"fault: private file grew", s_grown_private, c_touch_read, 0, NULL, 0, 0},
+#endif
     {"fault: MAP_NORESERVE first touch", s_noreserve_touch, c_touch_write,
      0, NULL, 0, 0},
 };
@@ -1269,6 +1508,15 @@ static DWORD error_for(const char *call)
         {"ConvertStringSecurityDescriptorToSecurityDescriptorW",
          ERROR_NOT_ENOUGH_MEMORY},
         {"_open_osfhandle", ERROR_TOO_MANY_OPEN_FILES},
+#ifdef MMAN_CE
+        {"MapViewOfFile", ERROR_NOT_ENOUGH_MEMORY},
+        {"GetFileSize", ERROR_IO_DEVICE},
+        {"GetFileInformationByHandle", ERROR_IO_DEVICE},
+        /* how a handle refuses a transfer it may not make */
+        {"ReadFile/WriteFile", ERROR_ACCESS_DENIED},
+        {"SetEndOfFile", ERROR_USER_MAPPED_FILE},
+        {"GetTempPathW", ERROR_FILENAME_EXCED_RANGE},
+#endif
     };
     size_t i;
 
@@ -1309,6 +1557,20 @@ static int expected_errno(const struct scenario *s, const char *call,
     return mman__errno_from_win32(error);
 }
 
+#ifdef MMAN_CE
+/* CE: the descriptor checks of mmap. CE has no GetFileType, and tells
+ * a regular file by its file information: a descriptor without any is
+ * not one, ENODEV (README, "Windows CE"). */
+static int ce_expected_errno(const struct scenario *s, const char *call,
+                             unsigned k, DWORD error)
+{
+    if (starts_with(s->name, "mmap") && k == 1 &&
+        !strcmp(call, "GetFileInformationByHandle"))
+        return ENODEV;
+    return expected_errno(s, call, error);
+}
+#endif
+
 /* Failures the library ignores by design: the call succeeds. */
 static const struct {
     const char *scenario; /* prefix; "" for any */
@@ -1324,6 +1586,40 @@ static const struct {
     {"", "VirtualFree(MEM_RELEASE)",
      "releasing a reservation of ours cannot fail for its base; the "
      "reservation is lost, nothing else"},
+#ifdef MMAN_CE
+    /* CE asks a descriptor's access by transfers of no bytes (README,
+     * "Windows CE"): a refused write changes nothing where no write
+     * access is needed */
+    {"mmap file private", "ReadFile/WriteFile",
+     "a private mapping is a copy: it needs no write access"},
+    {"mmap file read-only descriptor", "ReadFile/WriteFile",
+     "the descriptor refuses writes anyway"},
+    {"mmap file PROT_EXEC", "ReadFile/WriteFile",
+     "PROT_READ|PROT_EXEC needs no write access: refused all the same"},
+    {"shm_open existing", "CreateFileW",
+     "an object that cannot be opened is taken for one being deleted, "
+     "and looked for again: opened then"},
+    {"shm_open O_", "CreateFileW",
+     "an object that cannot be opened is taken for one being deleted, "
+     "and looked for again: opened then"},
+    {"shm_open", "DeleteFileW",
+     "the sweep leaves a file it cannot delete, and its marker, to a "
+     "later sweep"},
+    {"shm_open", "FindFirstFileW",
+     "the sweep of unlinked objects is housekeeping; whether the store "
+     "was there matters only to undo a failure"},
+    {"shm_unlink", "DeleteFileW",
+     "an object that cannot be deleted is marked unlinked instead; a file "
+     "the sweep cannot delete keeps its marker for a later sweep"},
+    {"shm_unlink", "RemoveDirectoryW",
+     "an empty directory of a long name is left; it names no object"},
+    {"shm_unlink", "FindFirstFileW",
+     "the sweep of unlinked objects is housekeeping"},
+    {"shm_unlink", "SetFileAttributesW",
+     "putting back the read-only attribute that the delete took off "
+     "cannot fail for the file it was just taken from; the object is "
+     "left writable, nothing else"},
+#else
     {"", "VirtualUnlock",
      "ERROR_NOT_LOCKED: nothing was locked, nothing to undo"},
     {"", "PrefetchVirtualMemory", "read-ahead is a hint"},
@@ -1333,14 +1629,18 @@ static const struct {
      "an empty directory of a long name is left; it names no object"},
     {"shm_unlink", "FindFirstFileW", "the sweep of old tombstones is "
                                      "housekeeping"},
+#endif
     {"munmap", "VirtualFree(MEM_DECOMMIT)",
      "pages that cannot be decommitted are made inaccessible instead: "
      "unmapped all the same"},
     {"mmap anon MAP_FIXED", "VirtualFree(MEM_DECOMMIT)",
      "the replaced pages are unmapped as munmap does (above)"},
+#ifndef MMAN_CE
+    /* (CE has no fault handler to commit them later) */
     {"madvise", "VirtualAlloc(MEM_COMMIT)",
      "discarded anonymous pages are committed at their first touch "
      "instead: zero either way"},
+#endif
 };
 #define NTOLERATED (sizeof tolerated / sizeof tolerated[0])
 static unsigned tolerated_used[NTOLERATED];
@@ -1380,6 +1680,11 @@ static unsigned leak_allowed(const struct scenario *s, const char *call)
         return 1u << F_TOMBS;
     if (!strcmp(call, "RemoveDirectoryW"))
         return 1u << F_DIRS;
+#ifdef MMAN_CE
+    /* the read-only attribute not put back */
+    if (!strcmp(call, "SetFileAttributesW"))
+        return 1u << F_STORE;
+#endif
     return 0;
 }
 
@@ -1391,6 +1696,37 @@ static const struct {
 } unreachable[] = {
     {NULL, NULL},
 };
+
+#ifdef MMAN_CE
+/* CE: scenarios that make no Win32 call there (README, "Windows CE"),
+ * by prefix, and why. */
+static const struct {
+    const char *scenario;
+    const char *why;
+} no_calls[] = {
+    {"mlock", "CE locks no pages: they are recorded as locked"},
+    {"munlock", "CE locks no pages: they are recorded as unlocked"},
+    {"madvise MADV_WILLNEED", "CE cannot read ahead"},
+    {"posix_madvise POSIX_MADV_WILLNEED", "CE cannot read ahead"},
+    {"munmap file shared tail",
+     "CE unmaps no part of a view: the pages leave the mapping and stay "
+     "readable until the whole view goes"},
+    {"mprotect file shared", "refused before any call"},
+    {"fault:", "no fault handler: MAP_NORESERVE pages are committed at "
+               "mmap, and pages past the end of file fault for good"},
+};
+
+/* Why s makes no Win32 call on CE, or NULL. */
+static const char *why_no_call(const struct scenario *s)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof no_calls / sizeof no_calls[0]; i++)
+        if (starts_with(s->name, no_calls[i].scenario))
+            return no_calls[i].why;
+    return NULL;
+}
+#endif
 
 static const char *covered[64];
 static size_t ncovered;
@@ -1603,8 +1939,14 @@ static void inject_one(const struct scenario *s, const char *call,
             check_pages(post0, &post, 0);
         return;
     }
+#ifdef MMAN_CE
+    if (rc != ce_expected_errno(s, call, k, error))
+        problem("errno %d, expected %d", rc,
+                ce_expected_errno(s, call, k, error));
+#else
     if (rc != expected_errno(s, call, error))
         problem("errno %d, expected %d", rc, expected_errno(s, call, error));
+#endif
     if (s->fixed) {
         /* POSIX: a failed MAP_FIXED may leave the range unmapped,
          * which gives back what was there, and nothing more */
@@ -1667,6 +2009,16 @@ static void run_scenario(const struct scenario *s, const char **calls,
     }
     *n = ntrace;
     memcpy(calls, trace, ntrace * sizeof *calls);
+#ifdef MMAN_CE
+    if (!from && *n && why_no_call(s))
+        problem("%zu Win32 calls, where CE makes none: %s", *n,
+                why_no_call(s));
+    /* a refusal changes nothing */
+    if (!from && strstr(s->name, "refused")) {
+        compare("refused, but", pre0.v, post0.v, (1u << NF) - 1);
+        check_pages(&pre0, &post0, 0);
+    }
+#endif
     if (!from)
         printf("%-48s %2zu calls\n", s->name, *n);
     for (i = from; i < *n && !s->fresh && !broken; i++) {
@@ -1694,7 +2046,18 @@ static void set_up_store(void)
     MultiByteToWideChar(CP_ACP, 0, store_dir, -1, wide, 600);
     NEED((GetFullPathNameW(wide, 700, full, NULL)) > (0));
     swprintf(store_root, 700, L"\\\\?\\%ls", full);
+#ifdef MMAN_CE
+    /* CE: no MMAN_SHM_DIR; the store is "mman-shm" in GetTempPathW's
+     * directory (README, "Windows CE"), which TMP moves here, on
+     * desktop Windows and Wine: a store of this run's own, so that the
+     * objects and markers of tests running beside it never enter its
+     * traces, and all of it is wiped at the end. */
+    NEED(SetEnvironmentVariableW(L"TMP", full));
+    NEED(SetEnvironmentVariableW(L"TEMP", full));
+    strcat(store_dir, "\\mman-shm");
+#else
     strcat(store_dir, "\\store");
+#endif
     NEED((_mkdir(store_dir)) == (0));
     /* the default store, found once and forgotten */
     env_set("MMAN_SHM_DIR", NULL);
@@ -1705,7 +2068,13 @@ static void set_up_store(void)
     env_set("MMAN_SHM_DIR", store_dir);
     mman__shm_store_forget();
     long_name[0] = '/';
+#ifdef MMAN_CE
+    /* CE: a path is at most MAX_PATH, so that 150 bytes are
+     * ENAMETOOLONG; 80 still take a directory of their own */
+    for (i = 1; i < 81; i++)
+#else
     for (i = 1; i < 151; i++)
+#endif
         long_name[i] = (char)('a' + i % 26);
     long_name[i] = 0;
 }

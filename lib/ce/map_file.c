@@ -178,33 +178,39 @@ static void *map_shared(const struct mman_request *req,
 }
 
 int mman__copy_file_pages(struct mman_view *v, char *start, char *end,
-                          int prot)
+                          int prot, int fresh)
 {
     uint64_t first = v->offset + (uint64_t)(start - v->node.start);
     uint64_t from = MMAN_ROUND_DOWN(first, mman__granularity);
     size_t backed = v->mapped - (size_t)(start - v->node.start);
-    size_t len = (size_t)(end - start) < backed ? (size_t)(end - start)
-                                                : backed;
+    size_t size = (size_t)(end - start);
+    size_t len = size < backed ? size : backed;
+    int writable = (prot & PROT_WRITE) != 0;
     char *window;
-    int err = 0;
+    DWORD error = 0;
 
     if (start == end)
         return 0;
-    /* fresh pages: what was written to them goes */
-    if (!mman__decommit(start, (size_t)(end - start)) ||
-        !mman__commit(start, (size_t)(end - start), PAGE_READWRITE))
-        return mman__errno_from_win32(GetLastError());
+    /* The file's bytes first, so that a failure changes nothing. Pages
+     * in use are then written in place: CE has no fault handler to
+     * commit pages that a decommit followed by a failed commit would
+     * leave without memory. */
     window = mman__map_view(v->section, FILE_MAP_READ, from,
                             (size_t)(first - from) + len, NULL);
     if (!window)
         return mman__errno_from_win32(GetLastError());
-    memcpy(start, window + (first - from), len);
+    if (fresh ? !mman__commit(start, size, PAGE_READWRITE)
+              : !writable && !mman__protect(start, size, PAGE_READWRITE))
+        error = GetLastError();
+    if (!error) {
+        memcpy(start, window + (first - from), len);
+        memset(start + len, 0, size - len);
+        if ((fresh || !writable) && prot != (PROT_READ | PROT_WRITE) &&
+            !mman__protect(start, size, mman__page_protection(prot, 0)))
+            error = GetLastError();
+    }
     mman__unmap_view(window);
-    if (prot != (PROT_READ | PROT_WRITE) &&
-        !mman__protect(start, (size_t)(end - start),
-                       mman__page_protection(prot, 0)))
-        err = mman__errno_from_win32(GetLastError());
-    return err;
+    return mman__errno_from_win32(error);
 }
 
 /* POSIX says a private mapping's writes are its own. CE has no
@@ -240,7 +246,7 @@ static void *map_private(const struct mman_request *req,
         err = v.section ? mman__copy_file_pages(
                               &v, base,
                               base + MMAN_ROUND_UP(mapped, mman__page_size),
-                              req->prot)
+                              req->prot, 1)
                         : mman__errno_from_win32(GetLastError());
     }
     start = err ? NULL : enter(&v, base, req->len, req->prot);
