@@ -314,7 +314,9 @@ size_t mman__view_count(void);
 
 /* ---- views (view.c) ---- */
 
-/* Gives back every Win32 resource of a view, unregisters and frees it. */
+/* Gives back every Win32 resource of a view, registered or not. */
+void mman__view_give_back(struct mman_view *view);
+/* The same, then unregisters and frees it. */
 void mman__view_destroy(struct mman_view *view);
 
 /* Where the bytes backed by the file view end (page-rounded). */
@@ -466,6 +468,11 @@ wchar_t *mman__shm_path(const char *bare, size_t len, int *err);
  * and ".." as glibc answers them) and oflag's access mode; then the
  * path (*path, malloc'd). 0 or an errno value. */
 int mman__shm_open_path(const char *name, int oflag, wchar_t **path);
+/* The same for shm_unlink (a name glibc refuses is ENOENT there). */
+int mman__shm_unlink_path(const char *name, wchar_t **path);
+/* EACCES if oflag would write to (or truncate) the read-only object
+ * open as h; else 0 or an errno value. */
+int mman__shm_read_only_refuses(HANDLE h, int oflag);
 
 /* ---- unmapping (munmap.c) ---- */
 

@@ -143,18 +143,6 @@ static DWORD keep_file(struct mman_view *v, const struct mman_file *file,
     return mman__duplicate(file->handle, &v->file) ? 0 : GetLastError();
 }
 
-static void undo(struct mman_view *v)
-{
-    if (v->mapped)
-        mman__unmap_view(v->node.start);
-    if (v->tail)
-        mman__release(v->tail);
-    if (v->section)
-        mman__close(v->section);
-    if (v->file)
-        mman__close(v->file);
-}
-
 static void *map_locked(const struct mman_request *req,
                         struct mman_file *file, uint64_t off)
 {
@@ -192,7 +180,7 @@ static void *map_locked(const struct mman_request *req,
     if (!error && !exec && (v.shared || mapped < span))
         error = keep_file(&v, file, 0);
     if (error) {
-        undo(&v);
+        mman__view_give_back(&v);
         if (mman__file_not_regular(file))
             return mman__fail_ptr(refusal(req, file));
         return mman__fail_win32_ptr(error);
@@ -217,7 +205,7 @@ static void *map_locked(const struct mman_request *req,
         if (!err)
             err = mman__unmap_locked(req->fixed, req->fixed + req->len);
         if (err) {
-            undo(&v);
+            mman__view_give_back(&v);
             return mman__fail_ptr(err);
         }
     }
@@ -228,7 +216,7 @@ static void *map_locked(const struct mman_request *req,
     if (error && low && !req->fixed)
         error = place(&v, NULL, span, mapped);
     if (error) {
-        undo(&v);
+        mman__view_give_back(&v);
         return mman__fail_win32_ptr(error);
     }
     start = v.node.start + delta;
@@ -245,7 +233,7 @@ static void *map_locked(const struct mman_request *req,
         }
     }
     if (!view) {
-        undo(&v);
+        mman__view_give_back(&v);
         return mman__fail_ptr(ENOMEM);
     }
     /* The head below off is not part of the mapping: no access. */

@@ -110,3 +110,31 @@ int mman__shm_open_path(const char *name, int oflag, wchar_t **path)
         *path = mman__shm_path(bare, len, &err);
     return err;
 }
+
+int mman__shm_unlink_path(const char *name, wchar_t **path)
+{
+    const char *bare;
+    size_t len;
+    int err = mman__shm_name(name, &bare, &len);
+
+    /* glibc: a name it refuses names nothing, so ENOENT. */
+    if (err == EINVAL)
+        err = ENOENT;
+    if (!err)
+        *path = mman__shm_path(bare, len, &err);
+    return err;
+}
+
+/* POSIX says opening for writing (or O_TRUNC) an object whose mode
+ * denies it is EACCES. Windows refuses to write to a read-only file,
+ * but Wine run by root does not: the attribute is checked here too. */
+int mman__shm_read_only_refuses(HANDLE h, int oflag)
+{
+    DWORD attributes;
+
+    if ((oflag & O_ACCMODE) == O_RDONLY && !(oflag & O_TRUNC))
+        return 0;
+    if (!mman__file_attributes(h, &attributes))
+        return mman__errno_from_win32(GetLastError());
+    return (attributes & FILE_ATTRIBUTE_READONLY) ? EACCES : 0;
+}

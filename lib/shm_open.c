@@ -37,20 +37,6 @@ static DWORD attributes(mode_t mode)
            ((mode & 0222) ? 0 : FILE_ATTRIBUTE_READONLY);
 }
 
-/* POSIX says opening for writing (or O_TRUNC) an object whose mode
- * denies it is EACCES. Windows refuses to write to a read-only file,
- * but Wine run by root does not: the attribute is checked here too. */
-static int read_only_refuses(HANDLE h, int oflag)
-{
-    DWORD attributes;
-
-    if ((oflag & O_ACCMODE) == O_RDONLY && !(oflag & O_TRUNC))
-        return 0;
-    if (!mman__file_attributes(h, &attributes))
-        return mman__errno_from_win32(GetLastError());
-    return (attributes & FILE_ATTRIBUTE_READONLY) ? EACCES : 0;
-}
-
 /* O_TRUNC. glibc truncates also for an O_RDONLY descriptor; that needs
  * a second handle that may write, for the descriptor must not. */
 static int truncate_object(HANDLE h, int oflag)
@@ -135,7 +121,7 @@ int shm_open(const char *name, int oflag, mode_t mode)
     h = open_object(path, oflag, mode, &created, &err);
     if (h != INVALID_HANDLE_VALUE) {
         if (!created)
-            err = read_only_refuses(h, oflag);
+            err = mman__shm_read_only_refuses(h, oflag);
         if (!err) {
             fd = descriptor(h, oflag);
             if (fd < 0)

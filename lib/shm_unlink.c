@@ -60,21 +60,13 @@ static int bury(const wchar_t *store, const wchar_t *path, wchar_t *tomb)
 
 int shm_unlink(const char *name)
 {
-    const char *bare;
     const wchar_t *store;
     wchar_t *path, *scratch;
-    size_t len;
-    int err = mman__shm_name(name, &bare, &len);
+    int err = mman__shm_unlink_path(name, &path);
 
-    /* glibc: a name it refuses names nothing, so ENOENT. */
-    if (err == EINVAL)
-        err = ENOENT;
     if (err)
         return mman__fail(err);
-    store = mman__shm_store(&err);
-    path = store ? mman__shm_path(bare, len, &err) : NULL;
-    if (!path)
-        return mman__fail(err);
+    store = mman__shm_store(&err); /* found for the path already */
     scratch = malloc((wcslen(path) + wcslen(store) + MAX_PATH + 64) *
                      sizeof *scratch);
     err = scratch ? bury(store, path, scratch) : ENOMEM;

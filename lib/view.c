@@ -114,7 +114,7 @@ int mman__view_kill_pages(struct mman_view *view, char *start, char *end)
     return 0;
 }
 
-void mman__view_destroy(struct mman_view *view)
+void mman__view_give_back(struct mman_view *view)
 {
     /* Each of these gives back something this view made and still
      * holds; none can fail for a valid argument, so there is nothing to
@@ -123,15 +123,20 @@ void mman__view_destroy(struct mman_view *view)
         mman__release(view->node.start);
         if (view->section)
             mman__close(view->section);
-    } else {
-        if (view->mapped)
-            mman__unmap_view(view->node.start);
-        if (view->tail)
-            mman__release(view->tail);
-        if (view->section)
-            mman__close(view->section);
-        if (view->file)
-            mman__close(view->file);
+        return;
     }
+    if (view->mapped)
+        mman__unmap_view(view->node.start);
+    if (view->tail)
+        mman__release(view->tail);
+    if (view->section)
+        mman__close(view->section);
+    if (view->file)
+        mman__close(view->file);
+}
+
+void mman__view_destroy(struct mman_view *view)
+{
+    mman__view_give_back(view);
     mman__view_forget(view);
 }

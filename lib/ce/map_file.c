@@ -108,16 +108,6 @@ static DWORD place_shared(struct mman_view *v, size_t span, size_t mapped)
     return 0;
 }
 
-static void undo(struct mman_view *v)
-{
-    if (v->mapped)
-        mman__unmap_view(v->node.start);
-    if (v->tail)
-        mman__release(v->tail);
-    if (v->section)
-        mman__close(v->section);
-}
-
 /* Registers the view with one fragment over [start, start + len). */
 static void *enter(struct mman_view *v, char *start, size_t len, int prot)
 {
@@ -164,14 +154,14 @@ static void *map_shared(const struct mman_request *req,
     if (!error)
         error = place_shared(&v, span, mapped);
     if (error) {
-        undo(&v);
+        mman__view_give_back(&v);
         return mman__fail_win32_ptr(error);
     }
     /* The pages below off in the first 64 KiB stay readable: CE cannot
      * protect them (README). They belong to no mapping. */
     start = enter(&v, v.node.start + delta, req->len, req->prot);
     if (!start) {
-        undo(&v);
+        mman__view_give_back(&v);
         return mman__fail_ptr(ENOMEM);
     }
     return start;

@@ -36,20 +36,6 @@ static DWORD attributes(mode_t mode)
     return (mode & 0222) ? FILE_ATTRIBUTE_NORMAL : FILE_ATTRIBUTE_READONLY;
 }
 
-/* POSIX says opening for writing (or O_TRUNC) an object whose mode
- * denies it is EACCES; the attribute is checked here, as Wine run by
- * root lets such a file be written. */
-static int read_only_refuses(HANDLE h, int oflag)
-{
-    DWORD attributes;
-
-    if ((oflag & O_ACCMODE) == O_RDONLY && !(oflag & O_TRUNC))
-        return 0;
-    if (!mman__file_attributes(h, &attributes))
-        return mman__errno_from_win32(GetLastError());
-    return (attributes & FILE_ATTRIBUTE_READONLY) ? EACCES : 0;
-}
-
 /* O_TRUNC. glibc truncates also for an O_RDONLY descriptor; that needs
  * a second handle that may write, which CE opens by name (it has no
  * ReOpenFile): the generation's own file, so the object truncated is
@@ -226,7 +212,7 @@ int shm_open(const char *name, int oflag, mode_t mode)
         return mman__fail(err);
     err = open_object(path, oflag, mode, &o);
     if (!err && !o.created)
-        err = read_only_refuses(o.h, oflag);
+        err = mman__shm_read_only_refuses(o.h, oflag);
     /* A shm_open that fails should change nothing, so O_TRUNC comes as
      * late as it can; but a descriptor cannot be given back once made
      * (the resolver has no close), so that comes last. Only a full

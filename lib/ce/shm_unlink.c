@@ -61,18 +61,10 @@ static int unlink_object(const wchar_t *path)
 
 int shm_unlink(const char *name)
 {
-    const char *bare;
     wchar_t *path;
-    size_t len;
-    int err = mman__shm_name(name, &bare, &len);
+    int err = mman__shm_unlink_path(name, &path);
 
-    /* glibc: a name it refuses names nothing, so ENOENT. */
-    if (err == EINVAL)
-        err = ENOENT;
     if (err)
-        return mman__fail(err);
-    path = mman__shm_path(bare, len, &err);
-    if (!path)
         return mman__fail(err);
     err = unlink_object(path);
     mman__shm_sweep(path);
