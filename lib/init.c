@@ -14,7 +14,9 @@ static void init_body(void)
     mman__page_size = info.dwPageSize;
     mman__granularity = info.dwAllocationGranularity;
     mman__highest_address = (uintptr_t)info.lpMaximumApplicationAddress;
-#ifndef MMAN_CE
+#ifdef MMAN_CE
+    mman__registry_init();
+#else
     mman__install_fault_handler();
 #endif
 }

@@ -264,6 +264,10 @@ struct mman_fragment {
 #define MMAN_VIEW(n) ((struct mman_view *)(n))
 #define MMAN_FRAGMENT(n) ((struct mman_fragment *)(n))
 
+#ifdef MMAN_CE
+/* Makes the lock (mman__init). */
+void mman__registry_init(void);
+#endif
 /* The one lock over the registry and every view. */
 void mman__lock(void);
 void mman__unlock(void);

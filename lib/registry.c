@@ -11,21 +11,17 @@ static size_t fragment_count, view_count;
 static volatile DWORD owner; /* thread holding the lock, or 0 */
 
 #ifdef MMAN_CE
-/* CE has no SRW locks: a critical section, made by the first caller
- * (mman__init runs before any lock is taken). */
+/* CE has no SRW locks: a critical section, made by mman__init, which
+ * every entry point runs before it takes the lock. */
 static CRITICAL_SECTION lock;
-static volatile LONG lock_state; /* 0 not made, 1 making, 2 made */
+
+void mman__registry_init(void)
+{
+    InitializeCriticalSection(&lock);
+}
 
 static void acquire(void)
 {
-    if (lock_state != 2) {
-        if (InterlockedCompareExchange(&lock_state, 1, 0) == 0) {
-            InitializeCriticalSection(&lock);
-            InterlockedExchange(&lock_state, 2);
-        }
-        while (lock_state != 2)
-            Sleep(0);
-    }
     EnterCriticalSection(&lock);
 }
 
