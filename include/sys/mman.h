@@ -9,7 +9,15 @@
 #define MMAN_SYS_MMAN_H
 
 #include <stddef.h>
+#if defined(_MSC_VER) && (defined(_WIN32_WCE) || defined(UNDER_CE))
+/* Microsoft's C runtime for Windows CE has no <sys/types.h>. */
+#ifndef _OFF_T_DEFINED
+#define _OFF_T_DEFINED
+typedef long off_t;
+#endif
+#else
 #include <sys/types.h>
+#endif
 
 #ifdef __cplusplus
 extern "C" {

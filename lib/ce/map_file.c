@@ -241,9 +241,7 @@ static void *map_private(const struct mman_request *req,
     }
     start = err ? NULL : enter(&v, base, req->len, req->prot);
     if (!start) {
-        mman__release(base);
-        if (v.section)
-            mman__close(v.section);
+        mman__view_give_back(&v);
         return mman__fail_ptr(err ? err : ENOMEM);
     }
     return start;
