@@ -402,3 +402,12 @@ char *mt_free_area(size_t len)
     ck_assert_int_eq(munmap(p, len + MT_GRAIN), 0);
     return a;
 }
+
+void mt_fixed_file_einval(void *at, size_t len, int prot, int flags,
+                          int fd, off_t off)
+{
+    errno = 0;
+    ck_assert_ptr_eq(mmap(at, len, prot, flags | MAP_FIXED, fd, off),
+                     MAP_FAILED);
+    ck_assert_int_eq(errno, EINVAL);
+}

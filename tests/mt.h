@@ -53,6 +53,12 @@ ssize_t mt_pwrite(int fd, const void *buf, size_t len, long long off);
  * with another process) is value; whether it is. */
 int mt_wait_for(const volatile unsigned char *p, unsigned char value);
 
+/* Asserts that a MAP_FIXED mapping of fd at at fails with EINVAL
+ * (flags without MAP_FIXED): an unaligned address, or on Windows CE any
+ * file (README, "Windows CE"). */
+void mt_fixed_file_einval(void *at, size_t len, int prot, int flags,
+                          int fd, off_t off);
+
 /* A free range of len bytes aligned to 64 KiB, the Windows allocation
  * granularity (tests run one at a time, so nobody takes it before it is
  * used). */

@@ -69,10 +69,7 @@ START_TEST(fixed_returns_exactly_addr)
     /* CE: no view can be placed (no MapViewOfFileEx), so MAP_FIXED
      * with a file is EINVAL, shared or private, and nothing is mapped
      * there; README, "Windows CE" */
-    errno = 0;
-    p = mmap(x + GRAIN, 4 * pg, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0);
-    ck_assert_ptr_eq(p, MAP_FAILED);
-    ck_assert_int_eq(errno, EINVAL);
+    mt_fixed_file_einval(x + GRAIN, 4 * pg, PROT_READ, MAP_SHARED, fd, 0);
     errno = 0;
     p = mmap(x + GRAIN, 4 * pg, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0);
     ck_assert_ptr_eq(p, MAP_FAILED);
@@ -223,10 +220,7 @@ START_TEST(fixed_file_in_reserved_memory_at_64k)
     /* CE: no view can be placed (no MapViewOfFileEx): EINVAL, shared
      * or private, and the reservation is left as it was; README,
      * "Windows CE" */
-    errno = 0;
-    p = mmap(a, flen, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0);
-    ck_assert_ptr_eq(p, MAP_FAILED);
-    ck_assert_int_eq(errno, EINVAL);
+    mt_fixed_file_einval(a, flen, PROT_READ, MAP_SHARED, fd, 0);
     errno = 0;
     p = mmap(a, flen, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0);
     ck_assert_ptr_eq(p, MAP_FAILED);
@@ -338,10 +332,7 @@ START_TEST(fixed_unaligned_is_einval)
              MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
     ck_assert_ptr_eq(q, MAP_FAILED);
     ck_assert_int_eq(errno, EINVAL);
-    errno = 0;
-    q = mmap(p + 100, pg, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0);
-    ck_assert_ptr_eq(q, MAP_FAILED);
-    ck_assert_int_eq(errno, EINVAL);
+    mt_fixed_file_einval(p + 100, pg, PROT_READ, MAP_SHARED, fd, 0);
     ck_assert(page_is(p, 0, 90));
     ck_assert(page_is(p, 1, 90));
     ck_assert(page_is(p, 2, 90));
