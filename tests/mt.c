@@ -411,3 +411,19 @@ void mt_fixed_file_einval(void *at, size_t len, int prot, int flags,
                      MAP_FAILED);
     ck_assert_int_eq(errno, EINVAL);
 }
+
+void mt_shm_name_fails(const char *name, int err)
+{
+    errno = 0;
+    ck_assert_int_eq(shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600), -1);
+    ck_assert_msg(errno == err, "%s: errno %d", name, errno);
+    errno = 0;
+    ck_assert_int_eq(shm_open(name, O_RDWR | O_CREAT, 0600), -1);
+    ck_assert_int_eq(errno, err);
+    errno = 0;
+    ck_assert_int_eq(shm_open(name, O_RDONLY, 0), -1);
+    ck_assert_int_eq(errno, err);
+    errno = 0;
+    ck_assert_int_eq(shm_unlink(name), -1);
+    ck_assert_int_eq(errno, err);
+}

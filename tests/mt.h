@@ -59,6 +59,11 @@ int mt_wait_for(const volatile unsigned char *p, unsigned char value);
 void mt_fixed_file_einval(void *at, size_t len, int prot, int flags,
                           int fd, off_t off);
 
+/* Asserts that every call that names the shm object name fails with
+ * err: shm_open with O_CREAT|O_EXCL, with O_CREAT, without, and
+ * shm_unlink. */
+void mt_shm_name_fails(const char *name, int err);
+
 /* A free range of len bytes aligned to 64 KiB, the Windows allocation
  * granularity (tests run one at a time, so nobody takes it before it is
  * used). */

@@ -181,18 +181,7 @@ static void check_distinct(const char *const *names, size_t n)
 /* CE: name is too long for the store, whatever the call. */
 static void ce_too_long(const char *name)
 {
-    errno = 0;
-    ck_assert_int_eq(shm_open(name, O_RDWR | O_CREAT, 0600), -1);
-    ck_assert_int_eq(errno, ENAMETOOLONG);
-    errno = 0;
-    ck_assert_int_eq(shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600), -1);
-    ck_assert_int_eq(errno, ENAMETOOLONG);
-    errno = 0;
-    ck_assert_int_eq(shm_open(name, O_RDONLY, 0), -1);
-    ck_assert_int_eq(errno, ENAMETOOLONG);
-    errno = 0;
-    ck_assert_int_eq(shm_unlink(name), -1);
-    ck_assert_int_eq(errno, ENAMETOOLONG);
+    mt_shm_name_fails(name, ENAMETOOLONG);
 }
 #endif
 

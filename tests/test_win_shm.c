@@ -393,18 +393,7 @@ static int path_fits(const wchar_t *path)
  * nothing of it is made. */
 static void refused_as_too_long(const char *name)
 {
-    errno = 0;
-    ck_assert_int_eq(shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600), -1);
-    ck_assert_msg(errno == ENAMETOOLONG, "%s: errno %d", name, errno);
-    errno = 0;
-    ck_assert_int_eq(shm_open(name, O_RDWR | O_CREAT, 0600), -1);
-    ck_assert_int_eq(errno, ENAMETOOLONG);
-    errno = 0;
-    ck_assert_int_eq(shm_open(name, O_RDONLY, 0), -1);
-    ck_assert_int_eq(errno, ENAMETOOLONG);
-    errno = 0;
-    ck_assert_int_eq(shm_unlink(name), -1);
-    ck_assert_int_eq(errno, ENAMETOOLONG);
+    mt_shm_name_fails(name, ENAMETOOLONG);
     assert_gone(name);
 }
 
