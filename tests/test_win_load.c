@@ -17,6 +17,7 @@
 
 #include <fcntl.h>
 #include <io.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -634,6 +635,22 @@ static DWORD WINAPI work(void *arg)
 
 static struct worker workers[THREADS];
 
+/* A fault no probe expected ends the program (the C runtime's SIGSEGV):
+ * say first what each worker was doing, so that the failure can be
+ * traced. */
+static void report_crash(int sig)
+{
+    unsigned i;
+
+    for (i = 0; i < THREADS; i++)
+        fprintf(stderr, "crash (signal %d): thread %u, round %u, op %lu: "
+                        "%s\n",
+                sig, workers[i].id, workers[i].round, workers[i].ops,
+                workers[i].scene);
+    fflush(stderr);
+    _exit(3);
+}
+
 /* The calls made, by kind, and the time spent in the steps that began
  * with each. */
 static void print_mix(void)
@@ -678,6 +695,7 @@ static unsigned long run_round(unsigned round, unsigned long ops)
         w->sizes = sizes ? sizes : malloc(MAX_GENS * sizeof *sizes);
         ck_assert_ptr_nonnull(w->sizes);
     }
+    signal(SIGSEGV, report_crash);
     for (i = 0; i < THREADS; i++) {
         threads[i] = CreateThread(NULL, 0, work, &workers[i], 0, NULL);
         ck_assert_ptr_nonnull(threads[i]);
