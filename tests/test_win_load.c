@@ -101,6 +101,7 @@ struct worker {
     unsigned gen, ngens;
     unsigned long long *sizes; /* size of each file, by generation */
     unsigned shm_serial;
+    DWORD thread;          /* the thread's id */
     char scene[160];       /* the mapping and range of the last call */
     char error[512];
 };
@@ -606,6 +607,7 @@ static DWORD WINAPI work(void *arg)
     struct worker *w = arg;
     char name[64];
 
+    w->thread = GetCurrentThreadId();
     snprintf(name, sizeof name, "load-%u-%u-0", w->round, w->id);
     w->fd = open(mt_path(name), O_RDWR | O_CREAT | O_TRUNC, 0600);
     if (w->fd < 0) {
@@ -643,10 +645,12 @@ static void report_crash(int sig)
     unsigned i;
 
     for (i = 0; i < THREADS; i++)
-        fprintf(stderr, "crash (signal %d): thread %u, round %u, op %lu: "
-                        "%s\n",
-                sig, workers[i].id, workers[i].round, workers[i].ops,
-                workers[i].scene);
+        fprintf(stderr, "crash (signal %d): thread %u%s, round %u, "
+                        "op %lu: %s\n",
+                sig, workers[i].id,
+                workers[i].thread == GetCurrentThreadId() ? " (faulted)"
+                                                          : "",
+                workers[i].round, workers[i].ops, workers[i].scene);
     fflush(stderr);
     _exit(3);
 }
