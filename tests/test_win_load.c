@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <io.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -637,21 +638,119 @@ static DWORD WINAPI work(void *arg)
 
 static struct worker workers[THREADS];
 
+/* Writes to standard error past the C runtime, whose stream and heap
+ * may be what broke. */
+static void say(const char *format, ...)
+{
+    static char line[512];
+    DWORD written;
+    va_list args;
+    int n;
+
+    va_start(args, format);
+    n = vsnprintf(line, sizeof line, format, args);
+    va_end(args);
+    if (n > (int)sizeof line - 1)
+        n = (int)sizeof line - 1;
+    if (n > 0)
+        WriteFile(GetStdHandle(STD_ERROR_HANDLE), line, (DWORD)n, &written,
+                  NULL);
+}
+
+/* The first error no handler before this one dealt with (an access
+ * violation no probe caught, heap corruption, ...): what, where, and
+ * the calls that led there. */
+#define TRACE_DEPTH 24
+static struct {
+    volatile LONG taken;
+    DWORD thread, code;
+    ULONG_PTR access, address;
+    void *pc;
+    void *trace[TRACE_DEPTH];
+    USHORT depth;
+} stray;
+
+/* Called after the library's handler and the probes' (it is installed
+ * after both), so it sees only errors that will end the program. */
+static LONG CALLBACK note_stray_fault(EXCEPTION_POINTERS *ep)
+{
+    EXCEPTION_RECORD *rec = ep->ExceptionRecord;
+
+    if ((rec->ExceptionCode & 0xc0000000u) == 0xc0000000u &&
+        !InterlockedExchange(&stray.taken, 1)) {
+        stray.thread = GetCurrentThreadId();
+        stray.code = rec->ExceptionCode;
+        if (rec->NumberParameters >= 2) {
+            stray.access = rec->ExceptionInformation[0];
+            stray.address = rec->ExceptionInformation[1];
+        }
+        stray.pc = rec->ExceptionAddress;
+        stray.depth = RtlCaptureStackBackTrace(0, TRACE_DEPTH, stray.trace,
+                                               NULL);
+    }
+    return EXCEPTION_CONTINUE_SEARCH;
+}
+
+/* Says what Windows and the workers know of the stray fault's page,
+ * and the calls that led there (addr2line -e the program, or
+ * objdump -d, tells which). */
+static void report_stray(void)
+{
+    MEMORY_BASIC_INFORMATION info;
+    char *a = (char *)stray.address;
+    unsigned i, k;
+
+    if (!stray.taken)
+        return;
+    say("stray exception %#lx: thread %lu, %s at %p, pc %p\n",
+            (unsigned long)stray.code, (unsigned long)stray.thread,
+            stray.access == 1 ? "write" : stray.access == 8 ? "execute"
+                                                            : "read",
+            (void *)a, stray.pc);
+    say("  calls:");
+    for (i = 0; i < stray.depth; i++)
+        say(" %p", stray.trace[i]);
+    say("\n  program at %p\n", (void *)GetModuleHandleA(NULL));
+    if (VirtualQuery(a, &info, sizeof info) == sizeof info)
+        say("  page: base %p, allocation %p, size %lu, "
+                        "state %#lx, protect %#lx, type %#lx\n",
+                info.BaseAddress, info.AllocationBase,
+                (unsigned long)info.RegionSize, (unsigned long)info.State,
+                (unsigned long)info.Protect, (unsigned long)info.Type);
+    for (i = 0; i < THREADS; i++)
+        for (k = 0; k < workers[i].nmaps; k++) {
+            struct worker *w = &workers[i];
+            struct map *m = &w->maps[k];
+
+            if (a >= m->base && a < m->base + (size_t)m->pages * pg) {
+                scene(w, m, (unsigned)((size_t)(a - m->base) / pg), 1);
+                say("  in thread %u's mapping %p: %s\n", i,
+                        (void *)m->base, w->scene);
+            }
+        }
+}
+
 /* A fault no probe expected ends the program (the C runtime's SIGSEGV):
  * say first what each worker was doing, so that the failure can be
  * traced. */
 static void report_crash(int sig)
 {
-    unsigned i;
+    void *here[TRACE_DEPTH];
+    unsigned i, n = RtlCaptureStackBackTrace(0, TRACE_DEPTH, here, NULL);
 
+    say("crash (signal %d) in thread %lu, calls:", sig,
+            (unsigned long)GetCurrentThreadId());
+    for (i = 0; i < n; i++)
+        say(" %p", here[i]);
+    say("\n");
     for (i = 0; i < THREADS; i++)
-        fprintf(stderr, "crash (signal %d): thread %u%s, round %u, "
+        say("crash (signal %d): thread %u%s, round %u, "
                         "op %lu: %s\n",
                 sig, workers[i].id,
                 workers[i].thread == GetCurrentThreadId() ? " (faulted)"
                                                           : "",
                 workers[i].round, workers[i].ops, workers[i].scene);
-    fflush(stderr);
+    report_stray();
     _exit(3);
 }
 
@@ -700,6 +799,11 @@ static unsigned long run_round(unsigned round, unsigned long ops)
         ck_assert_ptr_nonnull(w->sizes);
     }
     signal(SIGSEGV, report_crash);
+    signal(SIGABRT, report_crash);
+    if (round == 0) {
+        (void)mt_read_faults(&pg); /* the probes' handler, then this */
+        AddVectoredExceptionHandler(0, note_stray_fault);
+    }
     for (i = 0; i < THREADS; i++) {
         threads[i] = CreateThread(NULL, 0, work, &workers[i], 0, NULL);
         ck_assert_ptr_nonnull(threads[i]);
