@@ -115,20 +115,33 @@ static int settle(struct mman_view *v, const struct saved *saved)
 }
 
 /* Puts back view v's tail and, with remap, the view itself, given up
- * for a larger view that could not be made. */
-static void put_back(struct mman_view *v, char *tail, int remap)
+ * for a larger view that could not be made. 0 when the view's room was
+ * taken meanwhile: then none of it is ours, and it must not be touched
+ * or freed again; its pages are gone (they fault for good). */
+static int put_back(struct mman_view *v, char *tail, int remap)
 {
-    if (remap && v->mapped)
-        mman__map_view(v->section, v->view_access, v->offset, v->mapped,
-                       v->node.start);
+    if (remap && v->mapped &&
+        !mman__map_view(v->section, v->view_access, v->offset, v->mapped,
+                        v->node.start)) {
+        v->mapped = 0;
+        v->tail = NULL;
+        v->gone = 1;
+        return 0;
+    }
     v->tail = tail ? mman__reserve(tail, (size_t)(v->node.end - tail))
                    : NULL;
+    return 1;
 }
 
 /* POSIX says a mapping reaches pages the file grows into later; a
- * Windows view never grows. So the view is mapped again, larger, at the
- * same place, its tail shrunk; private pages are copied across. On
- * failure the view is as it was. */
+ * Windows view never grows, and without placeholders (which Wine lacks)
+ * one cannot be replaced in place. So the view is unmapped and mapped
+ * again, larger, at the same place, its tail shrunk; private pages are
+ * copied across. For that moment its room is free, and an allocation
+ * by another thread could take it; views that may grow are placed high
+ * (map_file.c), away from where Windows puts what it allocates without
+ * an address, so that needs an address space nearly full. On failure
+ * the view is as it was, or, its room taken, gone (README). */
 int mman__view_grow(struct mman_view *v)
 {
     static const struct saved none = {NULL, 0};
@@ -139,7 +152,7 @@ int mman__view_grow(struct mman_view *v)
     HANDLE section, old_section = v->section;
     uint64_t size;
 
-    if (!v->file || !mman__file_size(v->file, &size))
+    if (!v->file || v->gone || !mman__file_size(v->file, &size))
         return EINVAL;
     mapped = size > v->offset ? (size - v->offset < span
                                      ? (size_t)(size - v->offset)
@@ -164,26 +177,27 @@ int mman__view_grow(struct mman_view *v)
         goto fail_settle;
     }
     if (!mman__map_view(section, v->view_access, v->offset, mapped, base)) {
-        /* Someone took the room: put the old view back. */
         mman__close(section);
-        put_back(v, tail, 1);
-        settle(v, &saved);
+        if (put_back(v, tail, 1))
+            settle(v, &saved);
         goto fail;
     }
     v->section = section;
     v->mapped = mapped;
+    /* A tail whose room was taken meanwhile is not ours: its pages stay
+     * out of reach, as pages past end of file are. */
     tail_at = base + MMAN_ROUND_UP(mapped, mman__granularity);
     v->tail = tail_at < end ? mman__reserve(tail_at, (size_t)(end - tail_at))
                             : NULL;
-    if ((tail_at < end && !v->tail) || settle(v, &saved)) {
+    if (settle(v, &saved)) {
         if (v->tail)
             mman__release(v->tail);
         mman__unmap_view(base);
         mman__close(section);
         v->section = old_section;
         v->mapped = old_mapped;
-        put_back(v, tail, 1);
-        settle(v, &saved);
+        if (put_back(v, tail, 1))
+            settle(v, &saved);
         goto fail;
     }
     if (old_section)

@@ -143,6 +143,9 @@ int mman__fd_from_handle(HANDLE handle, int oflag);
 #else
 /* ---- desktop only ---- */
 
+/* Reserved room as high as it is free, away from where Windows puts
+ * what is allocated without an address (mman__view_grow says why). */
+void *mman__reserve_high(size_t size);
 BOOL mman__duplicate(HANDLE handle, HANDLE *copy);
 BOOL mman__reopen(HANDLE handle, DWORD access, HANDLE *copy);
 BOOL mman__prefetch(void *at, size_t size);
@@ -251,6 +254,8 @@ struct mman_view {
     DWORD section_protect; /* PAGE_* the section is made with */
     DWORD view_access;  /* FILE_MAP_* the view was made with */
     int max_prot;       /* the most the pages may be given */
+    int gone;           /* its room was taken while it was mapped again
+                         * (mman__view_grow): nothing there is ours */
 };
 
 struct mman_fragment {

@@ -87,9 +87,11 @@ static DWORD place(struct mman_view *v, char *low, size_t span,
         /* Find room for view and tail together, then give it back and
          * place them there at once: Win32 cannot put a view inside a
          * reservation. Another thread may take the room in between;
-         * then try again. */
-        if (!low && in_view < span) {
-            base = mman__reserve(NULL, span);
+         * then try again. A view that may grow (it ends before the
+         * mapping does) is placed high, for growing gives its room up
+         * for a moment (mman__view_grow). */
+        if (!low && mapped < span) {
+            base = mman__reserve_high(span);
             if (!base || !mman__release(base))
                 return GetLastError();
         }

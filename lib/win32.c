@@ -24,6 +24,7 @@ static const char *const wrapped[] = {
     "SetEndOfFile", "GetTempPathW", "ReadFile/WriteFile",
 #else
     "FlushFileBuffers", "MapViewOfFileEx", "GetFileInformationByHandleEx",
+    "VirtualAlloc(MEM_RESERVE|MEM_TOP_DOWN)",
     "GetFileInformationByHandleEx(FileBasicInfo)",
     "PrefetchVirtualMemory", "QueryWorkingSetEx", "VirtualLock",
     "VirtualUnlock", "SetProcessWorkingSetSize", "DuplicateHandle",

@@ -104,6 +104,13 @@ BOOL mman__grow_working_set(size_t size)
            SetProcessWorkingSetSize(self, low + size, high + size);
 }
 
+void *mman__reserve_high(size_t size)
+{
+    MMAN_INJECT("VirtualAlloc(MEM_RESERVE|MEM_TOP_DOWN)", NULL);
+    return VirtualAlloc(NULL, size, MEM_RESERVE | MEM_TOP_DOWN,
+                        PAGE_NOACCESS);
+}
+
 BOOL mman__duplicate(HANDLE handle, HANDLE *copy)
 {
     HANDLE self = GetCurrentProcess();
