@@ -67,20 +67,30 @@ static const char *dir(void)
     return tmpdir;
 }
 
+/* Threads call mt_path at once (test_win_load): the list of paths, and
+ * the directory made on first use, are theirs one at a time. */
+static volatile int paths_busy;
+
 const char *mt_path(const char *name)
 {
     char buf[1024], **more;
+    const char *path = NULL;
 
+    while (__sync_lock_test_and_set(&paths_busy, 1))
+        ;
     snprintf(buf, sizeof buf, "%s/%s", dir(), name);
-    for (size_t i = 0; i < npaths; i++)
+    for (size_t i = 0; !path && i < npaths; i++)
         if (strcmp(paths[i], buf) == 0)
-            return paths[i];
-    more = realloc(paths, (npaths + 1) * sizeof *paths);
-    if (!more)
-        abort();
-    paths = more;
-    paths[npaths] = strdup(buf);
-    return paths[npaths++];
+            path = paths[i];
+    if (!path) {
+        more = realloc(paths, (npaths + 1) * sizeof *paths);
+        if (!more || !(more[npaths] = strdup(buf)))
+            abort();
+        paths = more;
+        path = paths[npaths++];
+    }
+    __sync_lock_release(&paths_busy);
+    return path;
 }
 
 unsigned char mt_pattern(uint64_t off, unsigned seed)

@@ -35,7 +35,8 @@ int mt_run_program(const char *program, ...);
 
 
 /* A path in this process's temporary directory (removed at exit with
- * what is in it). The result stays valid until exit. */
+ * what is in it). The result stays valid until exit. Threads may call
+ * it at once. */
 const char *mt_path(const char *name);
 
 /* The byte at offset off of a pattern file made with seed. */
