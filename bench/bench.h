@@ -18,7 +18,8 @@ double bench_median(double *v, int n);
 /* Writes one byte to every page of [p, p + len). */
 void bench_touch(volatile char *p, size_t len);
 
-/* Prints one line: what, the two times, their ratio and the target. */
+/* Prints one line: what, the two times, their ratio and the target
+ * (none when target is 0: a line that measures Windows, not us). */
 void bench_print(const char *what, double ours, double bare,
                  double target);
 

@@ -4,8 +4,12 @@
  * touch + UnmapViewOfFile + CloseHandle. Twice: with the object removed
  * every cycle (shm_unlink; the section dies with its last handle), and
  * with it kept from cycle to cycle (unlinked once at the end; a handle
- * held open keeps the section). Prints ratios measured in this one run
- * (medians of interleaved rounds); asserts nothing. */
+ * held open keeps the section). Then, kept, the least any object that
+ * is a file can cost (DESIGN.md 3: a section dies with its last handle
+ * and cannot grow): the same cycle in bare Win32 calls on the object's
+ * file, against the section, and ours against it. Prints ratios
+ * measured in this one run (medians of interleaved rounds); asserts
+ * nothing. */
 #include "../lib/internal.h"
 #include "bench.h"
 
@@ -57,6 +61,43 @@ static void bare_cycle(void)
     bench_touch(p, SIZE);
     UnmapViewOfFile(p);
     CloseHandle(s);
+}
+
+/* The kept cycle in bare calls on the object's file (path: the file
+ * shm_open made): open it, give the descriptor its size, map it,
+ * touch, unmap, close; what the C runtime and Windows cost for a file,
+ * and nothing of ours. */
+static wchar_t file_path[1024];
+
+static double file_floor(int n)
+{
+    double t = bench_now();
+    int i;
+
+    for (i = 0; i < n; i++) {
+        HANDLE h = CreateFileW(file_path, GENERIC_READ | GENERIC_WRITE,
+                               FILE_SHARE_READ | FILE_SHARE_WRITE |
+                                   FILE_SHARE_DELETE,
+                               NULL, OPEN_ALWAYS, FILE_ATTRIBUTE_TEMPORARY,
+                               NULL);
+        int fd = h == INVALID_HANDLE_VALUE
+                     ? -1
+                     : _open_osfhandle((intptr_t)h, _O_RDWR | _O_NOINHERIT);
+        HANDLE s;
+        char *p;
+
+        if (fd < 0 || ftruncate(fd, SIZE) != 0)
+            bench_fail("bench: open or ftruncate the object's file");
+        s = CreateFileMappingW(h, NULL, PAGE_READWRITE, 0, 0, NULL);
+        p = s ? MapViewOfFile(s, FILE_MAP_WRITE, 0, 0, SIZE) : NULL;
+        if (!p)
+            bench_fail("bench: map the object's file");
+        bench_touch(p, SIZE);
+        UnmapViewOfFile(p);
+        CloseHandle(s);
+        close(fd);
+    }
+    return (bench_now() - t) / n;
 }
 
 static double ours_unlinked(int n)
@@ -129,6 +170,15 @@ int main(void)
     }
     bench_compare("shm cycle 64 KiB, kept, unlinked at end",
                   ours_kept, bare_kept, 200, 1.50);
+    fd = shm_open(name, O_RDWR, 0);
+    if (fd < 0 || !GetFinalPathNameByHandleW((HANDLE)_get_osfhandle(fd),
+                                             file_path, 1024, 0))
+        bench_fail("bench: the object's file");
+    close(fd);
+    bench_compare("  floor: bare calls on a file, kept", file_floor,
+                  bare_kept, 200, 0);
+    bench_compare("  ours against that floor, kept", ours_kept,
+                  file_floor, 200, 1.25);
     CloseHandle(keep);
     if (shm_unlink(name) != 0)
         bench_fail("bench: shm_unlink");
