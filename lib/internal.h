@@ -155,7 +155,12 @@ BOOL mman__page_copied(void *at, int *copied);
 BOOL mman__lock_pages(void *at, size_t size);
 BOOL mman__unlock_pages(void *at, size_t size);
 BOOL mman__grow_working_set(size_t size);
-BOOL mman__rename(const wchar_t *from, const wchar_t *to);
+/* What shm_unlink does through one handle opened with DELETE and
+ * FILE_WRITE_ATTRIBUTES: rename the file (to: absolute), delete it
+ * when its last handle closes, take its read-only attribute off. */
+BOOL mman__rename_open(HANDLE file, const wchar_t *to);
+BOOL mman__delete_open(HANDLE file);
+BOOL mman__make_writable(HANDLE file);
 
 /* The shm store's place and security: the user's local application
  * data folder (MAX_PATH characters), an absolute path (its length, 0 on

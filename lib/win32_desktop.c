@@ -7,6 +7,10 @@
 #include <psapi.h>
 #include <sddl.h>
 #include <shfolder.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
 
 /* FileStandardInfo rather than GetFileSizeEx: the same answer at a
  * third of the cost under Wine. */
@@ -154,10 +158,49 @@ BOOL mman__truncate(HANDLE file)
                                       sizeof info);
 }
 
-BOOL mman__rename(const wchar_t *from, const wchar_t *to)
+BOOL mman__rename_open(HANDLE file, const wchar_t *to)
 {
-    MMAN_INJECT("MoveFileExW", FALSE);
-    return MoveFileExW(from, to, 0);
+    size_t name_size = (wcslen(to) + 1) * sizeof(wchar_t);
+    size_t size = offsetof(FILE_RENAME_INFO, FileName) + name_size;
+    FILE_RENAME_INFO *rename;
+    BOOL ok;
+
+    MMAN_INJECT("SetFileInformationByHandle(FileRenameInfo)", FALSE);
+    rename = calloc(1, size);
+    if (!rename) {
+        SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+        return FALSE;
+    }
+    rename->FileNameLength = (DWORD)(name_size - sizeof(wchar_t));
+    memcpy(rename->FileName, to, name_size);
+    ok = SetFileInformationByHandle(file, FileRenameInfo, rename,
+                                    (DWORD)size);
+    free(rename);
+    return ok;
+}
+
+BOOL mman__delete_open(HANDLE file)
+{
+    FILE_DISPOSITION_INFO disposition = {TRUE};
+
+    MMAN_INJECT("SetFileInformationByHandle(FileDispositionInfo)", FALSE);
+    return SetFileInformationByHandle(file, FileDispositionInfo,
+                                      &disposition, sizeof disposition);
+}
+
+BOOL mman__make_writable(HANDLE file)
+{
+    FILE_BASIC_INFO info;
+
+    MMAN_INJECT("SetFileInformationByHandle(FileBasicInfo)", FALSE);
+    if (!GetFileInformationByHandleEx(file, FileBasicInfo, &info,
+                                      sizeof info))
+        return FALSE;
+    info.FileAttributes &= ~(DWORD)FILE_ATTRIBUTE_READONLY;
+    if (!info.FileAttributes)
+        info.FileAttributes = FILE_ATTRIBUTE_NORMAL;
+    return SetFileInformationByHandle(file, FileBasicInfo, &info,
+                                      sizeof info);
 }
 
 /* ---- the shm store's place and security ---- */

@@ -1178,6 +1178,20 @@ static void s_shm_long_existing(struct ctx *c)
 }
 
 #ifndef MMAN_CE
+/* A read-only object (mode 0400): Windows deletes no read-only file, so
+ * its unlink takes the attribute off first. */
+static void s_shm_read_only_existing(struct ctx *c)
+{
+    int fd;
+
+    shm_setup(c);
+    fd = shm_open(c->name, O_CREAT | O_EXCL | O_RDWR, 0400);
+    NEED((fd) >= (0));
+    NEED((close(fd)) == (0));
+}
+#endif
+
+#ifndef MMAN_CE
 /* A tombstone an earlier process left: the first unlink of a process
  * sweeps it. */
 static void s_shm_tombstone(struct ctx *c)
@@ -1448,6 +1462,8 @@ static const struct scenario scenarios[] = {
      s_shm_open_read_only, c_shm_unlink_refused, 0, "CreateFileW",
      ERROR_DISK_FULL, 0},
 #else
+    {"shm_unlink read-only object", s_shm_read_only_existing, c_shm_unlink,
+     0, NULL, 0, 0},
     {"shm_unlink with a tombstone to sweep", s_shm_tombstone, c_shm_unlink,
      0, NULL, 0, 1},
 #endif
@@ -1497,7 +1513,10 @@ static DWORD error_for(const char *call)
         {"CloseHandle", ERROR_INVALID_HANDLE},
         {"CreateFileW", ERROR_ACCESS_DENIED},
         {"SetFileInformationByHandle", ERROR_USER_MAPPED_FILE},
-        {"MoveFileExW", ERROR_ACCESS_DENIED},
+        {"SetFileInformationByHandle(FileRenameInfo)", ERROR_ACCESS_DENIED},
+        {"SetFileInformationByHandle(FileDispositionInfo)",
+         ERROR_ACCESS_DENIED},
+        {"SetFileInformationByHandle(FileBasicInfo)", ERROR_ACCESS_DENIED},
         {"DeleteFileW", ERROR_ACCESS_DENIED},
         {"RemoveDirectoryW", ERROR_DIR_NOT_EMPTY},
         {"CreateDirectoryW", ERROR_ACCESS_DENIED},
@@ -1625,6 +1644,10 @@ static const struct {
     {"", "PrefetchVirtualMemory", "read-ahead is a hint"},
     {"shm_unlink", "DeleteFileW",
      "the name is gone once renamed; a tombstone left is swept later"},
+    {"shm_unlink", "SetFileInformationByHandle(FileDispositionInfo)",
+     "the name is gone once renamed; a tombstone left is swept later"},
+    {"shm_unlink", "SetFileInformationByHandle(FileBasicInfo)",
+     "the name is gone once renamed; a tombstone left is swept later"},
     {"shm_unlink", "RemoveDirectoryW",
      "an empty directory of a long name is left; it names no object"},
     {"shm_unlink", "FindFirstFileW", "the sweep of old tombstones is "
@@ -1676,7 +1699,9 @@ static unsigned leak_allowed(const struct scenario *s, const char *call)
         return (1u << F_MAPPED_N) | (1u << F_MAPPED_BYTES);
     if (!strcmp(call, "VirtualFree(MEM_RELEASE)"))
         return (1u << F_RESERVED) | (1u << F_COMMITTED);
-    if (!strcmp(call, "DeleteFileW") || !strcmp(call, "FindFirstFileW"))
+    if (!strcmp(call, "DeleteFileW") || !strcmp(call, "FindFirstFileW") ||
+        !strcmp(call, "SetFileInformationByHandle(FileDispositionInfo)") ||
+        !strcmp(call, "SetFileInformationByHandle(FileBasicInfo)"))
         return 1u << F_TOMBS;
     if (!strcmp(call, "RemoveDirectoryW"))
         return 1u << F_DIRS;
