@@ -290,6 +290,10 @@ struct mman_fragment *mman__find(const void *addr);
 struct mman_fragment *mman__first_ending_after(const void *addr);
 /* The fragment after f in address order, or NULL. */
 struct mman_fragment *mman__next(const struct mman_fragment *f);
+/* The same, if it begins before end; NULL without a lookup when f
+ * reaches end (the usual last step of a walk over a range). */
+struct mman_fragment *mman__next_before(const struct mman_fragment *f,
+                                        const char *end);
 /* The view that owns addr, or NULL. */
 struct mman_view *mman__view_at(const void *addr);
 /* The first view that ends after addr, or NULL. */

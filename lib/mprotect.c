@@ -6,11 +6,16 @@
  * changes protection only within one view per call, so each fragment
  * gets its own call. Views are made with the most access the
  * descriptor allows, so raising protection later works as on Linux. */
+/* The protections to put back on failure: room for this many
+ * fragments without malloc, which the usual call (one page, one
+ * fragment) would otherwise pay for. */
+#define OLD_ON_STACK 8
+
 int mman__mprotect(void *addr, size_t len, int prot)
 {
     struct mman_fragment *f;
     char *start, *end;
-    int *old = NULL, n = 0, i, err;
+    int on_stack[OLD_ON_STACK], *old = NULL, n = 0, i, err;
 
     mman__init();
     err = mman__range_from(addr, len, &start, &end);
@@ -25,7 +30,8 @@ int mman__mprotect(void *addr, size_t len, int prot)
         err = ENOMEM;
         goto out;
     }
-    for (f = mman__find(start); f && f->node.start < end; f = mman__next(f))
+    for (f = mman__find(start); f && f->node.start < end;
+         f = mman__next_before(f, end))
         if ((prot & ~f->view->max_prot) &&
             f->view->kind == MMAN_VIEW_FILE) {
             err = EACCES;
@@ -35,7 +41,8 @@ int mman__mprotect(void *addr, size_t len, int prot)
     /* POSIX allows ENOTSUP for protections the system cannot give; CE
      * protects only pages of VirtualAlloc (WINCE.md 4.5), so a shared
      * file mapping keeps what mmap gave it. */
-    for (f = mman__find(start); f && f->node.start < end; f = mman__next(f))
+    for (f = mman__find(start); f && f->node.start < end;
+         f = mman__next_before(f, end))
         if (f->view->kind == MMAN_VIEW_FILE && prot != f->prot) {
             err = ENOTSUP;
             goto out;
@@ -43,14 +50,15 @@ int mman__mprotect(void *addr, size_t len, int prot)
 #endif
     err = mman__split_around(start, end);
     for (f = mman__find(start); !err && f && f->node.start < end;
-         f = mman__next(f))
+         f = mman__next_before(f, end))
         n++;
-    old = err ? NULL : malloc(sizeof *old * (size_t)n);
+    old = err || n <= OLD_ON_STACK ? on_stack
+                                   : malloc(sizeof *old * (size_t)n);
     if (!err && !old)
         err = ENOMEM;
     i = 0;
     for (f = mman__find(start); !err && f && f->node.start < end;
-         f = mman__next(f)) {
+         f = mman__next_before(f, end)) {
         err = mman__view_protect(f->view, f->node.start, f->node.end, prot);
         if (!err) {
             old[i++] = f->prot;
@@ -68,6 +76,7 @@ int mman__mprotect(void *addr, size_t len, int prot)
     mman__merge_around(start, end);
 out:
     mman__unlock();
-    free(old);
+    if (old != on_stack)
+        free(old);
     return err ? mman__fail(err) : 0;
 }

@@ -34,7 +34,7 @@ int mman__range_mapped(char *start, char *end)
     struct mman_fragment *f = mman__first_ending_after(start);
     char *p = start;
 
-    for (; p < end; f = mman__next(f)) {
+    for (; p < end; f = mman__next_before(f, end)) {
         if (!f || f->node.start > p)
             return 0;
         p = f->node.end;

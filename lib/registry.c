@@ -191,6 +191,17 @@ struct mman_fragment *mman__next(const struct mman_fragment *f)
     return mman__first_ending_after(f->node.end);
 }
 
+struct mman_fragment *mman__next_before(const struct mman_fragment *f,
+                                        const char *end)
+{
+    struct mman_fragment *next;
+
+    if (f->node.end >= end)
+        return NULL;
+    next = mman__next(f);
+    return next && next->node.start < end ? next : NULL;
+}
+
 struct mman_view *mman__view_ending_after(const void *addr)
 {
     return MMAN_VIEW(ending_after(views, addr));
@@ -203,10 +214,30 @@ struct mman_view *mman__view_at(const void *addr)
     return v && v->node.start <= (const char *)addr ? v : NULL;
 }
 
+/* Fragments given back, kept for the next ones: mprotect of part of a
+ * mapping splits and merges fragments call after call, and a trip to
+ * the heap each time costs more than the rest of the registry's work. */
+#define SPARE_FRAGMENTS 16
+static struct mman_fragment *spare[SPARE_FRAGMENTS];
+static int spares;
+
+static struct mman_fragment *fragment_new(void)
+{
+    return spares ? spare[--spares] : malloc(sizeof(struct mman_fragment));
+}
+
+static void fragment_free(struct mman_fragment *f)
+{
+    if (spares < SPARE_FRAGMENTS)
+        spare[spares++] = f;
+    else
+        free(f);
+}
+
 struct mman_fragment *mman__insert(char *start, char *end, int prot,
                                    struct mman_view *view)
 {
-    struct mman_fragment *f = malloc(sizeof *f);
+    struct mman_fragment *f = fragment_new();
 
     if (!f)
         return NULL;
@@ -227,7 +258,7 @@ void mman__remove(struct mman_fragment *f)
     fragments = remove_node(fragments, &f->node);
     f->view->fragments--;
     fragment_count--;
-    free(f);
+    fragment_free(f);
 }
 
 struct mman_fragment *mman__split(struct mman_fragment *f, char *addr)
@@ -266,7 +297,9 @@ static void merge_at(char *addr)
 {
     struct mman_fragment *high = mman__find(addr), *low;
 
-    if (!high || high->node.start != addr)
+    /* nothing of high's view lies below its view's start */
+    if (!high || high->node.start != addr ||
+        high->node.start == high->view->node.start)
         return;
     low = mman__find(addr - 1);
     if (!low || low->node.end != addr || low->view != high->view ||
